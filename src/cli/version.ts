@@ -1,0 +1,7 @@
+/** The tool's version, read from package.json next to dist/ or src/. */
+import { readFileSync } from 'node:fs';
+
+export function toolVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
