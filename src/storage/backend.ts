@@ -27,6 +27,8 @@ export interface ObjectInfo {
   updated: Date;
   /** Custom metadata stored with the object (string values only). */
   metadata: Record<string, string>;
+  /** Hex sha256 of the content, when the backend recorded it at write time. */
+  sha256?: string;
 }
 
 /** Returns a fresh stream of the content each time it is called. */
@@ -43,6 +45,11 @@ export interface PutOptions extends CallOptions {
   size?: number;
   /** false (default): fail if the key exists. true: replace. { version }: replace only that version. */
   overwrite?: boolean | { version: string };
+  /**
+   * Hex sha256 of the content, if the caller already knows it. The backend checks the bytes it
+   * writes against it and commits nothing on a mismatch (CorruptObjectError).
+   */
+  sha256?: string;
 }
 
 export interface ByteRange {

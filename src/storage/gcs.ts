@@ -1,0 +1,282 @@
+/**
+ * Google Cloud Storage backend (`gs://bucket/prefix`), through @google-cloud/storage v7.
+ *
+ * Contract, beyond StorageBackend:
+ * - A put reads its source twice: once to learn size, sha256, md5 and crc32c, then to upload.
+ *   md5Hash and crc32c go into the object resource sent before the content, so GCS itself
+ *   refuses to finalize an object whose bytes do not match (HTTP 400), and the client checks the
+ *   crc32c GCS reports afterwards. sha256 is stored as custom metadata `sha256`. If the second
+ *   read differs from the first, the upload is stopped before its last byte (CorruptObjectError).
+ * - Objects up to `simpleUploadMaxBytes` go in one multipart request; larger ones use a
+ *   resumable session in `chunkSize` chunks (memory use stays near one chunk). A failed or
+ *   cancelled resumable upload is never finalized; its session is cancelled best-effort.
+ * - No overwrite: `ifGenerationMatch: 0`; compare-and-swap: `ifGenerationMatch: <version>`
+ *   (version = generation). Remove with `ifVersion` uses the same precondition.
+ * - Full reads are checked against GCS's crc32c by the client (CorruptObjectError at the end of
+ *   the stream); ranged reads are not checked.
+ * - The client's own retries are off; wrap the backend in RetryingBackend. Errors say whether a
+ *   retry may help (StorageError.transient).
+ * - Credentials come from Application Default Credentials; nothing here reads or prints them.
+ */
+import { CRC32C, Storage, type Bucket, type FileMetadata } from '@google-cloud/storage';
+import { createHash } from 'node:crypto';
+import { Readable, addAbortSignal } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { throwIfAborted } from '../core/abort.js';
+import { CancelledError } from '../core/errors.js';
+import {
+  CorruptObjectError,
+  type CallOptions,
+  type GetOptions,
+  type ObjectInfo,
+  type PutOptions,
+  type RemoveOptions,
+  type ReopenableSource,
+  type StorageBackend,
+} from './backend.js';
+import { httpStatusOf, toStorageError, type GcsErrorContext } from './gcs-errors.js';
+import { SHA256_METADATA_KEY, checkKey, checkPrefix, checkRange } from './keys.js';
+import { VerifyingStream, cancelledOr, raceSignal } from './streams.js';
+
+export interface GcsBackendOptions {
+  bucket: string;
+  /** Object-name prefix under which keys live: '' or ending in '/'. */
+  prefix?: string;
+  /** As shown to users; defaults to gs://bucket/prefix. */
+  location?: string;
+  projectId?: string;
+  /** API endpoint (tests, private endpoints); production-shaped paths are appended to it. */
+  endpoint?: string;
+  /** Send credentials to a custom endpoint. Default: yes for https, no for plain http. */
+  endpointAuth?: boolean;
+  /** Resumable chunk size, a multiple of 256 KiB. Default 8 MiB. */
+  chunkSize?: number;
+  /** Largest object sent in one multipart request. Default 8 MiB. */
+  simpleUploadMaxBytes?: number;
+  /** Objects per list page (1..1000). Default 1000. */
+  listPageSize?: number;
+  /** A ready client (tests); otherwise one is built from the options above. */
+  storage?: Storage;
+}
+
+interface SourceDigest {
+  size: number;
+  sha256: string;
+  md5: string;
+  crc32c: string;
+}
+
+const MIB = 1024 * 1024;
+
+/** Builds the client: no client-side retries, endpoint override, ADC for credentials. */
+export function createGcsClient(options: Pick<GcsBackendOptions, 'projectId' | 'endpoint' | 'endpointAuth'>): Storage {
+  const endpoint = options.endpoint?.replace(/\/+$/, '');
+  return new Storage({
+    projectId: options.projectId,
+    ...(endpoint
+      ? { apiEndpoint: endpoint, useAuthWithCustomEndpoint: options.endpointAuth ?? endpoint.startsWith('https:') }
+      : {}),
+    retryOptions: { autoRetry: false, maxRetries: 0, retryableErrorFn: () => false },
+  });
+}
+
+export class GcsBackend implements StorageBackend {
+  readonly location: string;
+  private readonly bucket: Bucket;
+  private readonly prefix: string;
+  private readonly chunkSize: number;
+  private readonly simpleUploadMaxBytes: number;
+  private readonly listPageSize: number;
+
+  constructor(options: GcsBackendOptions) {
+    this.prefix = options.prefix ?? '';
+    if (this.prefix !== '' && !this.prefix.endsWith('/')) this.prefix += '/';
+    this.location = options.location ?? `gs://${options.bucket}/${this.prefix}`;
+    this.bucket = (options.storage ?? createGcsClient(options)).bucket(options.bucket);
+    this.chunkSize = options.chunkSize ?? 8 * MIB;
+    this.simpleUploadMaxBytes = options.simpleUploadMaxBytes ?? 8 * MIB;
+    this.listPageSize = options.listPageSize ?? 1000;
+    if (this.chunkSize % (256 * 1024) !== 0) throw new RangeError('chunkSize must be a multiple of 256 KiB');
+  }
+
+  async put(key: string, source: ReopenableSource, options: PutOptions): Promise<ObjectInfo> {
+    throwIfAborted(options.signal);
+    checkKey(key, 'put', this.location);
+    const overwrite = options.overwrite ?? false;
+    const ctx: GcsErrorContext = {
+      operation: 'put',
+      location: this.location,
+      key,
+      signal: options.signal,
+      preconditionMessage: overwrite === false ? 'object already exists' : 'object is not at the expected version',
+    };
+    let sessionUri: string | undefined;
+    try {
+      const digest = await digestSource(source, options.signal);
+      const mismatch = options.size !== undefined && options.size !== digest.size
+        ? `the source has ${digest.size} bytes, ${options.size} were announced`
+        : options.sha256 !== undefined && options.sha256 !== digest.sha256
+          ? `content sha256 ${digest.sha256} does not match the expected ${options.sha256}`
+          : undefined;
+      if (mismatch) throw new CorruptObjectError(mismatch, ctx);
+      const file = this.bucket.file(this.prefix + key);
+      const resumable = digest.size > this.simpleUploadMaxBytes;
+      const contentType = options.contentType ?? 'application/octet-stream';
+      const metadata: FileMetadata & { contentLength?: number } = {
+        contentType,
+        md5Hash: digest.md5,
+        crc32c: digest.crc32c,
+        metadata: { ...options.metadata, [SHA256_METADATA_KEY]: digest.sha256 },
+        ...(resumable ? { contentLength: digest.size } : {}),
+      };
+      const upload = file.createWriteStream({
+        resumable,
+        ...(resumable ? { chunkSize: this.chunkSize } : {}),
+        validation: 'crc32c',
+        contentType,
+        metadata,
+        ...(overwrite === true ? {} : { preconditionOpts: { ifGenerationMatch: overwrite === false ? 0 : overwrite.version } }),
+      });
+      upload.on('uri', (uri: string) => (sessionUri = uri));
+      const verify = new VerifyingStream(digest.sha256, digest.size, (problem) => new CorruptObjectError(`the source changed between reads: ${problem}`, ctx));
+      await pipeline(await source(), verify, upload, { signal: options.signal });
+      return this.info(key, file.metadata);
+    } catch (err) {
+      if (sessionUri) void cancelSession(sessionUri);
+      throw toStorageError(err, ctx);
+    }
+  }
+
+  async get<T>(key: string, consume: (stream: Readable) => Promise<T>, options: GetOptions): Promise<T> {
+    throwIfAborted(options.signal);
+    checkKey(key, 'get', this.location);
+    const range = options.range;
+    if (range) checkRange(range, 'get', this.location, key);
+    const ctx: GcsErrorContext = { operation: 'get', location: this.location, key, signal: options.signal };
+    const file = this.bucket.file(this.prefix + key);
+    const stream = range
+      ? file.createReadStream({ start: range.start, ...(range.end === undefined ? {} : { end: range.end }), validation: false })
+      : file.createReadStream({ validation: 'crc32c' });
+    let streamError: unknown;
+    stream.on('error', (err) => (streamError ??= err));
+    const onAbort = () => stream.destroy(new CancelledError('Operation cancelled', { cause: options.signal.reason }));
+    options.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const result = await consume(stream);
+      if (streamError !== undefined) throw streamError;
+      return result;
+    } catch (err) {
+      const failure = streamError ?? err;
+      if (range && httpStatusOf(failure) === 416) return await consume(Readable.from([]));
+      if (streamError === undefined && !(err instanceof CancelledError) && !options.signal.aborted) throw err;
+      throw toStorageError(cancelledOr(failure, options.signal), ctx);
+    } finally {
+      options.signal.removeEventListener('abort', onAbort);
+      stream.destroy();
+    }
+  }
+
+  async stat(key: string, options: CallOptions): Promise<ObjectInfo | undefined> {
+    throwIfAborted(options.signal);
+    checkKey(key, 'stat', this.location);
+    try {
+      const [metadata] = await raceSignal(this.bucket.file(this.prefix + key).getMetadata(), options.signal);
+      return this.info(key, metadata);
+    } catch (err) {
+      if (httpStatusOf(err) === 404) return undefined;
+      throw toStorageError(err, { operation: 'stat', location: this.location, key, signal: options.signal });
+    }
+  }
+
+  async *list(prefix: string, options: CallOptions): AsyncIterable<ObjectInfo> {
+    throwIfAborted(options.signal);
+    checkPrefix(prefix, this.location);
+    let pageToken: string | undefined;
+    do {
+      throwIfAborted(options.signal);
+      let page;
+      try {
+        page = await raceSignal(
+          this.bucket.getFiles({ prefix: this.prefix + prefix, maxResults: this.listPageSize, pageToken, autoPaginate: false }),
+          options.signal,
+        );
+      } catch (err) {
+        throw toStorageError(err, { operation: 'list', location: this.location, key: prefix, signal: options.signal });
+      }
+      const [files, nextQuery] = page;
+      for (const file of files) {
+        const key = file.name.slice(this.prefix.length);
+        if (isListableKey(key)) yield this.info(key, file.metadata);
+      }
+      pageToken = (nextQuery as { pageToken?: string } | null | undefined)?.pageToken;
+    } while (pageToken);
+  }
+
+  async remove(key: string, options: RemoveOptions): Promise<void> {
+    throwIfAborted(options.signal);
+    checkKey(key, 'remove', this.location);
+    const file = this.bucket.file(this.prefix + key);
+    try {
+      await raceSignal(file.delete(options.ifVersion === undefined ? {} : { ifGenerationMatch: options.ifVersion }), options.signal);
+    } catch (err) {
+      throw toStorageError(err, {
+        operation: 'remove',
+        location: this.location,
+        key,
+        signal: options.signal,
+        preconditionMessage: `object is not at version ${options.ifVersion ?? '?'}`,
+      });
+    }
+  }
+
+  private info(key: string, metadata: FileMetadata): ObjectInfo {
+    const custom: Record<string, string> = {};
+    for (const [name, value] of Object.entries(metadata.metadata ?? {})) {
+      if (typeof value === 'string') custom[name] = value;
+    }
+    return {
+      key,
+      size: Number(metadata.size ?? 0),
+      version: String(metadata.generation ?? ''),
+      updated: new Date(String(metadata.updated ?? 0)),
+      metadata: custom,
+      sha256: custom[SHA256_METADATA_KEY],
+    };
+  }
+}
+
+/** One pass over the source: size and the three hashes GCS and we care about. */
+async function digestSource(source: ReopenableSource, signal: AbortSignal): Promise<SourceDigest> {
+  const sha256 = createHash('sha256');
+  const md5 = createHash('md5');
+  const crc32c = new CRC32C();
+  let size = 0;
+  try {
+    const stream = addAbortSignal(signal, await source());
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      sha256.update(buf);
+      md5.update(buf);
+      crc32c.update(buf);
+      size += buf.length;
+    }
+  } catch (err) {
+    throw cancelledOr(err, signal);
+  }
+  return { size, sha256: sha256.digest('hex'), md5: md5.digest('base64'), crc32c: crc32c.toString() };
+}
+
+/** Tells GCS to drop an unfinished resumable session (best effort; the URI itself authorizes). */
+async function cancelSession(uri: string): Promise<void> {
+  if (!/^https?:\/\//.test(uri)) return;
+  try {
+    await fetch(uri, { method: 'DELETE', signal: AbortSignal.timeout(10_000) });
+  } catch {
+    // the session expires on its own after a week
+  }
+}
+
+/** Keys GCS may hold that are not ours to list: folder placeholders ("dir/") and the like. */
+function isListableKey(key: string): boolean {
+  return key !== '' && !key.endsWith('/') && !key.split('/').some((s) => s === '' || s === '.' || s === '..');
+}
