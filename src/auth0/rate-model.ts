@@ -1,0 +1,181 @@
+/**
+ * A local model of one Auth0 rate-limit bucket, used to pace requests so the bucket never
+ * empties (rather than reacting to 429s).
+ *
+ * Model: a token bucket of size `limit` (from `x-ratelimit-limit`) refilled at `rate` tokens/s.
+ * - Every response re-synchronises the token count with the server's `x-ratelimit-remaining`,
+ *   minus the requests sent after that one which are still in flight (the server has not
+ *   counted them yet when it answered). Stale responses (older than the last sync) are ignored.
+ * - Between responses the count refills at the rate: the configured `refillPerSecond`, else
+ *   the measured rate, else Auth0's published rate for that bucket size (rate-headers.ts).
+ * - Measuring: over windows of at least `estimateWindowMs` in which the bucket stayed below
+ *   full, refill = Δremaining + requests the server counted in between. A full bucket hides its
+ *   refill rate, so such windows are discarded (as are windows across an idle queue).
+ * - A request may start when, after taking its token, at least `floor` tokens are left:
+ *   `floor = reserveTokens + (1 - budget) × limit` (capped at limit − 1), so a budget leaves
+ *   the rest of the burst to production. A budget also caps the sustained rate at
+ *   `budget × rate` with a small local bucket (`budgetBurstSeconds` of budgeted rate).
+ * - Before the first response nothing is known: one probe request at a time.
+ * - After a 429 the model is blocked until the time the caller computed from
+ *   `x-ratelimit-reset` (see `block`).
+ * All times are caller-supplied epoch milliseconds (from the injected Clock).
+ */
+import { priorRefillRate, type RateLimitInfo } from './rate-headers.js';
+
+export interface RateModelOptions {
+  /** Share of the bucket a0vault may use, 0 < budget ≤ 1. */
+  budget: number;
+  /** Known sustained refill rate (tokens/s); disables measuring. */
+  refillPerSecond?: number;
+  /** Tokens never taken, so the bucket does not empty (default 1). */
+  reserveTokens: number;
+  /** Size of the budget's local bucket, in seconds of budgeted rate (default 0.5). */
+  budgetBurstSeconds: number;
+  /** Minimum length of a refill measurement window (default 1000 ms). */
+  estimateWindowMs: number;
+  /** Measurement windows longer than this are discarded (default 5000 ms). */
+  maxWindowMs: number;
+}
+
+export type TakeResult = { ok: true; seq: number } | { ok: false; waitMs: number };
+
+interface Anchor {
+  at: number;
+  remaining: number;
+  seq: number;
+}
+
+export class RateModel {
+  private limit: number | undefined;
+  private tokens = 0;
+  private updatedAt = 0;
+  private measured: number | undefined;
+  private blockedUntil = 0;
+  private nextSeq = 1;
+  private lastSyncedSeq = 0;
+  private readonly inflight = new Set<number>();
+  private rejected: number[] = [];
+  private anchor: Anchor | undefined;
+  private unmetered = false;
+  private budgetTokens: number | undefined;
+  private budgetUpdatedAt = 0;
+
+  constructor(private readonly opts: RateModelOptions) {}
+
+  /** Sustained refill rate in tokens/s that pacing assumes, or undefined before the first response. */
+  get rate(): number | undefined {
+    if (this.opts.refillPerSecond !== undefined) return this.opts.refillPerSecond;
+    if (this.measured !== undefined) return this.measured;
+    return this.limit === undefined ? undefined : priorRefillRate(this.limit);
+  }
+
+  get state(): { limit?: number; tokens: number; rate?: number; measured?: number; inflight: number } {
+    return { limit: this.limit, tokens: this.tokens, rate: this.rate, measured: this.measured, inflight: this.inflight.size };
+  }
+
+  /** Takes a token for one request, or says how long to wait (Infinity = until a response arrives). */
+  tryTake(now: number): TakeResult {
+    if (now < this.blockedUntil) return { ok: false, waitMs: this.blockedUntil - now };
+    const limit = this.limit;
+    const rate = this.rate;
+    if (limit === undefined || rate === undefined) {
+      if (this.unmetered || this.inflight.size === 0) return this.grant(now);
+      return { ok: false, waitMs: Infinity };
+    }
+    this.refill(now, limit, rate);
+    const floor = Math.min(this.opts.reserveTokens + (1 - this.opts.budget) * limit, limit - 1);
+    if (this.tokens - 1 < floor) return { ok: false, waitMs: ((floor + 1 - this.tokens) / rate) * 1000 };
+    const budgetWait = this.budgetWait(now, rate);
+    if (budgetWait > 0) return { ok: false, waitMs: budgetWait };
+    this.tokens -= 1;
+    if (this.budgetTokens !== undefined) this.budgetTokens -= 1;
+    return this.grant(now);
+  }
+
+  /** A response arrived for request `seq`; `info` is undefined when it carried no headers. */
+  observe(seq: number, now: number, info: RateLimitInfo | undefined, rejected: boolean): void {
+    this.inflight.delete(seq);
+    if (rejected && this.anchor) this.rejected.push(seq);
+    if (!info) {
+      // A route without a rate-limit policy sends no headers: nothing to pace against.
+      if (this.limit === undefined) this.unmetered = true;
+      return;
+    }
+    if (this.limit !== info.limit) {
+      this.limit = info.limit;
+      this.anchor = undefined;
+    }
+    if (seq < this.lastSyncedSeq) return;
+    this.lastSyncedSeq = seq;
+    let after = 0;
+    for (const s of this.inflight) if (s > seq) after++;
+    this.tokens = Math.max(0, info.remaining - after);
+    this.updatedAt = now;
+    if (!rejected) this.measure(now, info, seq);
+  }
+
+  /** The request `seq` ended without a response (network error, timeout, cancel). */
+  release(seq: number): void {
+    this.inflight.delete(seq);
+  }
+
+  /** After a 429: no request starts before `until`, and the bucket is taken as empty. */
+  block(until: number): void {
+    this.blockedUntil = Math.max(this.blockedUntil, until);
+    this.tokens = 0;
+  }
+
+  /** The queue went idle: the bucket may fill unobserved, so the measurement window restarts. */
+  markIdle(): void {
+    this.anchor = undefined;
+    this.rejected = [];
+  }
+
+  private grant(now: number): TakeResult {
+    const seq = this.nextSeq++;
+    this.inflight.add(seq);
+    this.updatedAt = Math.max(this.updatedAt, now);
+    return { ok: true, seq };
+  }
+
+  private refill(now: number, limit: number, rate: number): void {
+    if (now > this.updatedAt) {
+      this.tokens = Math.min(limit, this.tokens + ((now - this.updatedAt) / 1000) * rate);
+      this.updatedAt = now;
+    }
+  }
+
+  private budgetWait(now: number, rate: number): number {
+    if (this.opts.budget >= 1) return 0;
+    const budgetRate = rate * this.opts.budget;
+    const capacity = Math.max(1, budgetRate * this.opts.budgetBurstSeconds);
+    if (this.budgetTokens === undefined) {
+      this.budgetTokens = capacity;
+      this.budgetUpdatedAt = now;
+    }
+    this.budgetTokens = Math.min(capacity, this.budgetTokens + ((now - this.budgetUpdatedAt) / 1000) * budgetRate);
+    this.budgetUpdatedAt = now;
+    return this.budgetTokens >= 1 ? 0 : ((1 - this.budgetTokens) / budgetRate) * 1000;
+  }
+
+  private measure(now: number, info: RateLimitInfo, seq: number): void {
+    if (this.opts.refillPerSecond !== undefined || info.remaining > info.limit - 2) {
+      this.anchor = undefined;
+      this.rejected = [];
+      return;
+    }
+    const a = this.anchor;
+    if (!a || now - a.at > this.opts.maxWindowMs) {
+      this.anchor = { at: now, remaining: info.remaining, seq };
+      this.rejected = this.rejected.filter((s) => s > seq);
+      return;
+    }
+    if (now - a.at < this.opts.estimateWindowMs) return;
+    const rejectedBetween = this.rejected.filter((s) => s > a.seq && s <= seq).length;
+    this.rejected = this.rejected.filter((s) => s > seq);
+    const consumed = seq - a.seq - rejectedBetween;
+    const sample = ((info.remaining - a.remaining + consumed) / (now - a.at)) * 1000;
+    if (sample > 0) this.measured = this.measured === undefined ? sample : (this.measured + sample) / 2;
+    this.anchor = { at: now, remaining: info.remaining, seq };
+  }
+}
