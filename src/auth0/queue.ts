@@ -11,7 +11,8 @@
  *    - 2xx/3xx: returned (body unread).
  *    - 429: the bucket is blocked until x-ratelimit-reset plus jitter, then the request is
  *      retried (up to `maxRateLimitRetries`; a reset further away than `maxRateLimitWaitMs`
- *      fails at once with code 'rate-limited').
+ *      fails at once with code 'rate-limited', as does a 429 reporting tokens left, which is a
+ *      concurrency limit such as the two import-job slots).
  *    - 401: the token is refreshed and the request retried, once.
  *    - 5xx, connection errors, timeouts: retried with capped exponential backoff and jitter, up
  *      to `maxRetries` (not for `retry: 'rate-limit'` requests or stream bodies).
@@ -172,7 +173,7 @@ export class ApiQueue {
         if (res.status === 429) {
           rateLimited++;
           const wait = this.rateLimitWait(res, model);
-          if (!canRepeat || rateLimited > this.s.maxRateLimitRetries || wait > this.s.maxRateLimitWaitMs) {
+          if (!canRepeat || !isBucketLimit(res) || rateLimited > this.s.maxRateLimitRetries || wait > this.s.maxRateLimitWaitMs) {
             throw await errorFromResponse(route, res, attempt);
           }
           await res.body?.cancel().catch(() => undefined);
@@ -302,6 +303,16 @@ export class ApiQueue {
   private throwIfAborted(signal: AbortSignal): void {
     if (signal.aborted) throw new CancelledError('Operation cancelled', { cause: signal.reason });
   }
+}
+
+/**
+ * A 429 that still reports tokens left is not the rate limit but a concurrency limit (Auth0's
+ * "There are 2 active import users jobs"): waiting for the bucket would not help, so it fails
+ * at once and the caller (which knows its jobs) decides when to try again.
+ */
+function isBucketLimit(res: Response): boolean {
+  const info = parseRateLimitHeaders(res.headers);
+  return info === undefined || info.remaining === 0;
 }
 
 function isStream(body: unknown): boolean {

@@ -15,7 +15,7 @@
  */
 import { systemClock, type Clock } from '../core/abort.js';
 import { CancelledError } from '../core/errors.js';
-import type { ClientCredentials, Secret } from './credentials.js';
+import { Secret, type ClientCredentials } from './credentials.js';
 import { TokenError } from './errors.js';
 import type { Authorizer } from './queue.js';
 import { deadline } from './timeout.js';
@@ -37,7 +37,7 @@ export interface ClientCredentialsOptions {
 }
 
 interface Cached {
-  token: string;
+  token: Secret;
   expiresAt: number;
   scopes: ReadonlySet<string> | undefined;
 }
@@ -52,7 +52,7 @@ export class ClientCredentialsTokens implements TokenSource {
   }
 
   async token(signal: AbortSignal): Promise<string> {
-    return (await this.current(signal)).token;
+    return (await this.current(signal)).token.reveal();
   }
 
   async scopes(signal: AbortSignal): Promise<ReadonlySet<string> | undefined> {
@@ -60,7 +60,7 @@ export class ClientCredentialsTokens implements TokenSource {
   }
 
   invalidate(token: string): boolean {
-    if (this.cached?.token === token) this.cached = undefined;
+    if (this.cached?.token.reveal() === token) this.cached = undefined;
     return true;
   }
 
@@ -114,7 +114,8 @@ export class ClientCredentialsTokens implements TokenSource {
     if (typeof token !== 'string' || token === '') throw new TokenError('The token endpoint answered without an access_token', undefined);
     const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : 86400;
     const scope = typeof body.scope === 'string' ? body.scope : undefined;
-    return { token, expiresAt: this.clock.now() + expiresIn * 1000, scopes: scope === undefined ? scopesOfJwt(token) : parseScopes(scope) };
+    const scopes = scope === undefined ? scopesOfJwt(token) : parseScopes(scope);
+    return { token: new Secret(token), expiresAt: this.clock.now() + expiresIn * 1000, scopes };
   }
 }
 
