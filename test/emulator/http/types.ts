@@ -7,6 +7,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Tenant } from '../contract.js';
+import type { FaultQuery, JobGauge } from '../runtime.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -39,6 +40,10 @@ export interface RouteContext {
   tenant: Tenant;
   /** e.g. `https://localhost:8443` (for building URLs such as export download locations). */
   baseUrl: string;
+  /** Injected job failures (`faults.shouldFail('export-job')`); absent outside a server. */
+  faults?: FaultQuery;
+  /** Import-job concurrency reporting for the admin stats; absent outside a server. */
+  jobs?: JobGauge;
 }
 
 export type Handler = (req: EmuRequest, ctx: RouteContext) => EmuResponse | Promise<EmuResponse>;
@@ -52,6 +57,18 @@ export interface RouteDef {
   handler: Handler;
   /** Per-route rate-limit bucket name, when the route has its own bucket. */
   bucket?: string;
+  /**
+   * Where the pattern is mounted. `'api'` (default): below `/api/v2`, bearer token, scopes,
+   * rate limit. `'root'`: at the server root with no token and no rate limit, for URLs that
+   * Auth0 serves elsewhere without a token (e.g. a signed export download `location`).
+   */
+  mount?: 'api' | 'root';
+  /**
+   * The server validates JSON bodies and query strings against the OpenAPI operation of this
+   * route (Auth0's 400 `invalid_body` / `invalid_query_string`) unless this is `false`
+   * (for handlers that produce Auth0's operation-specific messages themselves).
+   */
+  validate?: boolean;
 }
 
 /** An error answered as Auth0's body `{statusCode, error, message, errorCode?}`. */

@@ -1,0 +1,6 @@
+/** The `demo` seed (configuration part). */
+import type { SeedEnv } from './index.js';
+
+export function seedDemo(_env: SeedEnv): void {
+  // filled in below
+}
