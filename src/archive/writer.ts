@@ -116,6 +116,8 @@ export function createArchiveWriter(options: ArchiveWriterOptions): ArchiveWrite
   zip.on('error', (err) => fail(new A0vaultError('internal', `zip writer failed: ${err.message}`, { cause: err })));
   zip.on('warning', (err) => fail(new A0vaultError('internal', `zip writer warning: ${err.message}`, { cause: err })));
   zip.pipe(out);
+  // errors of the output are reported through fail(); the put's reader may have detached
+  out.on('error', () => undefined);
 
   const source: ReopenableSource = () => {
     if (failure !== undefined) throw failure;
