@@ -14,3 +14,8 @@ export { MembershipStore } from './membership-store.js';
 export { seedUsers, seedDemoUsers, type SeedUsersOptions, type SeedDemoOptions, type SeedSummary } from './seed.js';
 export { Prng } from './prng.js';
 export type { User, UserSecret, Identity } from './user-model.js';
+export { userRoutes } from './routes-users.js';
+export { membershipRoutes, MAX_MEMBER_ROLES } from './routes-memberships.js';
+export { compileQuery, compileSort } from './search.js';
+export { compileSchema, schemaErrors, assertBody, type SchemaError } from './validate.js';
+export { FakeConfigStore, sampleConfig } from './fake-config.js';
