@@ -4,7 +4,7 @@ import { ManualClock } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import type { ProgressEvent } from '../core/progress.js';
 import { ManagementApi } from './client.js';
-import { Secret, toCredentials } from './credentials.js';
+import { Secret, toCredentials, type ClientCredentials } from './credentials.js';
 import { getUser } from './users.js';
 import { drive, FakeApi, json } from './test-support/fake-api.js';
 import { ClientCredentialsTokens } from './token.js';
@@ -37,7 +37,7 @@ describe('secrets', () => {
     const events: ProgressEvent[] = [];
     const fake = new FakeApi(clock, { limit: 2, refillPerSecond: 1 });
     fake.tokenHandler = () => json(200, { access_token: TOKEN_CANARY, expires_in: 86400, scope: 'read:users' });
-    const credentials = toCredentials({ domain: 'tenant.example.com', clientId: 'cid', clientSecret: CANARY });
+    const credentials = toCredentials({ domain: 'tenant.example.com', clientId: 'cid', clientSecret: CANARY }) as ClientCredentials;
     const api = new ManagementApi({ credentials, fetch: fake.fetch, clock, progress: { emit: (e) => events.push(e) } });
 
     let n = 0;
