@@ -96,6 +96,10 @@ export async function checkSnapshot(options: VerifyOptions): Promise<VerifyRepor
     manifest = await readManifest(storage, manifestKey, { signal });
   } catch (err) {
     if (err instanceof ObjectNotFoundError) throw new NotFoundError(`no manifest at ${manifestKey} in ${storage.location}`, { cause: err, details: { key: manifestKey } });
+    if (err instanceof CorruptObjectError) {
+      report.manifest.problems.push(`storage reports the object corrupt: ${err.message}`);
+      return finish();
+    }
     if (!(err instanceof IntegrityError)) throw err;
     const problems = (err.details.problems as string[] | undefined) ?? [err.message];
     report.manifest.problems.push(...problems);

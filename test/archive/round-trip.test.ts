@@ -93,6 +93,10 @@ describe('write → verify → read', () => {
     const report = await checkSnapshot({ storage, manifestKey: keys.manifest, signal });
     expect(report.ok).toBe(false);
     expect(report.archive.problems.join(' ')).toMatch(/corrupt|sha256/);
+    storage.damageForTesting(keys.manifest, 10);
+    const err = await verifySnapshot({ storage, manifestKey: keys.manifest, signal }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IntegrityError);
+    expect((err as IntegrityError).details.entry).toBe('manifest');
   });
 
   it('streams an entry whose source is a plain Readable', async () => {
