@@ -18,7 +18,7 @@
  *   retry may help (StorageError.transient).
  * - Credentials come from Application Default Credentials; nothing here reads or prints them.
  */
-import { CRC32C, Storage, type Bucket, type FileMetadata } from '@google-cloud/storage';
+import { CRC32C, Storage, type Bucket, type CreateResumableUploadOptions, type File, type FileMetadata } from '@google-cloud/storage';
 import { createHash } from 'node:crypto';
 import { Readable, addAbortSignal } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -129,20 +129,24 @@ export class GcsBackend implements StorageBackend {
         metadata: { ...options.metadata, [SHA256_METADATA_KEY]: digest.sha256 },
         ...(resumable ? { contentLength: digest.size } : {}),
       };
+      const preconditionOpts = overwrite === true ? undefined : { ifGenerationMatch: overwrite === false ? 0 : overwrite.version };
+      if (resumable) {
+        // Start the session first, so that a failure at any later point can cancel it.
+        sessionUri = await startSession(file, { metadata, ...(preconditionOpts ? { preconditionOpts } : {}) }, options.signal);
+      }
       const upload = file.createWriteStream({
         resumable,
-        ...(resumable ? { chunkSize: this.chunkSize } : {}),
+        ...(resumable ? { uri: sessionUri, chunkSize: this.chunkSize } : {}),
         validation: 'crc32c',
         contentType,
         metadata,
-        ...(overwrite === true ? {} : { preconditionOpts: { ifGenerationMatch: overwrite === false ? 0 : overwrite.version } }),
+        ...(preconditionOpts ? { preconditionOpts } : {}),
       });
-      upload.on('uri', (uri: string) => (sessionUri = uri));
       const verify = new VerifyingStream(digest.sha256, digest.size, (problem) => new CorruptObjectError(`the source changed between reads: ${problem}`, ctx));
       await pipeline(await source(), verify, upload, { signal: options.signal });
       return this.info(key, file.metadata);
     } catch (err) {
-      if (sessionUri) void cancelSession(sessionUri);
+      if (sessionUri) await cancelSession(sessionUri);
       throw toStorageError(err, ctx);
     }
   }
@@ -264,6 +268,17 @@ async function digestSource(source: ReopenableSource, signal: AbortSignal): Prom
     throw cancelledOr(err, signal);
   }
   return { size, sha256: sha256.digest('hex'), md5: md5.digest('base64'), crc32c: crc32c.toString() };
+}
+
+/** Creates a resumable session; one that comes into being after a cancel is cancelled at once. */
+async function startSession(file: File, options: CreateResumableUploadOptions, signal: AbortSignal): Promise<string> {
+  const creating = file.createResumableUpload(options).then(([uri]) => uri);
+  try {
+    return await raceSignal(creating, signal);
+  } catch (err) {
+    if (signal.aborted) creating.then(cancelSession, () => undefined);
+    throw err;
+  }
 }
 
 /** Tells GCS to drop an unfinished resumable session (best effort; the URI itself authorizes). */

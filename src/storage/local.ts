@@ -14,6 +14,8 @@
  *   `version` (inode, mtime and size of the content file) is atomic among a0vault processes.
  * - Full reads are checked against the sidecar's sha256 and size: a changed byte on disk is
  *   reported as CorruptObjectError at the end of the stream. Ranged reads are not checked.
+ * - A key cannot also be a directory of another key (`a` and `a/b`): the second put fails with a
+ *   permanent StorageError ("a file is in the way"). Object stores have no such limit.
  * Empty directories left behind by removes are not deleted (a concurrent put may be using them).
  */
 import { createWriteStream, type BigIntStats } from 'node:fs';

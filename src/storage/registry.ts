@@ -101,14 +101,23 @@ export const openMemory: StorageFactory = ({ raw }) => {
 const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
 
 export const openGcs: StorageFactory = ({ raw }, options) => {
-  const url = new URL(raw);
-  if (url.username || url.password) {
+  // Parsed by hand: URL() would silently resolve "a/../b" to "b".
+  const rest = raw.slice(raw.indexOf('://') + 3);
+  const slash = rest.indexOf('/');
+  const authority = slash < 0 ? rest : rest.slice(0, slash);
+  const pathPart = slash < 0 ? '' : rest.slice(slash + 1);
+  if (authority.includes('@')) {
     throw openError(raw, 'credentials do not belong in a location; use Application Default Credentials');
   }
-  if (url.search || url.hash || url.port) throw openError(raw, 'a gs:// location takes no port, query or fragment');
-  const bucket = url.hostname;
+  if (/[?#]/.test(rest) || authority.includes(':')) throw openError(raw, 'a gs:// location takes no port, query or fragment');
+  const bucket = authority;
   if (!BUCKET_NAME.test(bucket)) throw openError(raw, `invalid bucket name ${JSON.stringify(bucket)}`);
-  const segments = decodeURIComponent(url.pathname).split('/').filter((s) => s !== '');
+  let segments: string[];
+  try {
+    segments = decodeURIComponent(pathPart).split('/').filter((s) => s !== '');
+  } catch {
+    throw openError(raw, 'the prefix is not valid percent-encoding');
+  }
   if (segments.some((s) => s === '.' || s === '..')) throw openError(raw, 'the prefix may not contain . or .. segments');
   const prefix = segments.length ? `${segments.join('/')}/` : '';
   return new GcsBackend({

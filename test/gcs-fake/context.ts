@@ -20,8 +20,14 @@ export interface RequestContext {
 /** Sends the answer, unless a fault says to drop the connection after doing the work. */
 export function answer(ctx: RequestContext, send: () => void): void {
   if (ctx.decision.dropResponse) {
-    ctx.req.socket.destroy();
+    dropConnection(ctx);
     return;
   }
   send();
+}
+
+/** Closes the connection without an answer (the client sees a reset). */
+export function dropConnection(ctx: RequestContext): void {
+  ctx.res.destroy();
+  ctx.req.destroy();
 }

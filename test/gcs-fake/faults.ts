@@ -48,7 +48,7 @@ export interface FaultRule {
   status?: number;
   /** Wait this long before handling the request. */
   latencyMs?: number;
-  /** Uploads: close the connection after this many bytes of the request body. */
+  /** Uploads: close the connection after this many bytes of the request body (body-carrying requests only). */
   dropAfterBytes?: number;
   /** Do the work (e.g. commit the upload), then close the connection without answering. */
   dropResponse?: boolean;
@@ -122,13 +122,18 @@ export class Faults {
     return this.rules.find((r) => r.id === id)?.fired ?? 0;
   }
 
-  decide(route: FakeRoute, objectName: string | undefined): FaultDecision {
+  /**
+   * Which rules fire for this request. A rule whose only effect is dropAfterBytes ignores
+   * requests without a body (e.g. resumable status queries), so it cannot be used up by them.
+   */
+  decide(route: FakeRoute, objectName: string | undefined, hasBody = true): FaultDecision {
     const decision: FaultDecision = { latencyMs: 0, dropResponse: false, corruptDownload: false, fired: [] };
     for (const active of this.rules) {
       const { rule } = active;
       if (rule.route !== '*' && rule.route !== route) continue;
       if (rule.nameContains !== undefined && !(objectName ?? '').includes(rule.nameContains)) continue;
       if (rule.times !== undefined && active.fired >= rule.times) continue;
+      if (!hasBody && rule.dropAfterBytes !== undefined && rule.status === undefined && !rule.dropResponse && !rule.latencyMs) continue;
       const rate = rule.rate ?? 1;
       if (rate < 1 && this.random() >= rate) continue;
       active.fired++;

@@ -42,7 +42,11 @@ export interface GcsFake {
   /** Every request handled so far (oldest first). */
   requests(): RequestLogEntry[];
   clearRequests(): void;
+  /** Calls `listener` after each request is over; returns a function that unsubscribes. */
+  onRequest(listener: (entry: RequestLogEntry) => void): () => void;
   createBucket(name: string, options?: { versioning?: boolean }): void;
+  /** Resumable sessions still open (neither finalized, failed nor cancelled). */
+  activeUploads(): Array<{ bucket: string; name: string; persisted: number }>;
   /** Flips one stored byte of the live object, leaving its recorded hashes alone. */
   corruptStored(bucket: string, name: string, offset?: number): Promise<void>;
   close(): Promise<void>;
@@ -52,7 +56,7 @@ export async function startGcsFake(options: GcsFakeOptions = {}): Promise<GcsFak
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'a0vault-gcs-fake-')));
   const store = new FakeStore(dataDir);
-  const state: FakeState = { store, sessions: new UploadSessions(store), faults: new Faults(options.seed ?? 1), log: [] };
+  const state: FakeState = { store, sessions: new UploadSessions(store), faults: new Faults(options.seed ?? 1), log: [], listeners: new Set() };
   for (const bucket of options.buckets ?? []) {
     if (typeof bucket === 'string') store.createBucket(bucket);
     else store.createBucket(bucket.name, bucket.versioning ?? false);
@@ -73,7 +77,12 @@ export async function startGcsFake(options: GcsFakeOptions = {}): Promise<GcsFak
     store,
     requests: () => [...state.log],
     clearRequests: () => void (state.log.length = 0),
+    onRequest(listener) {
+      state.listeners.add(listener);
+      return () => void state.listeners.delete(listener);
+    },
     createBucket: (name, opts) => void store.createBucket(name, opts?.versioning ?? false),
+    activeUploads: () => state.sessions.active(),
     corruptStored: (bucket, name, offset) => corruptStored(store, bucket, name, offset),
     close() {
       closed ??= (async () => {

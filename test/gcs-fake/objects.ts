@@ -2,7 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { answer, type RequestContext } from './context.js';
+import { answer, dropConnection, type RequestContext } from './context.js';
 import { FakeHttpError, badRequest, noSuchObject, readJsonBody, sendEmpty, sendJson, stringMap } from './http-util.js';
 import { etagOf, objectResource } from './resources.js';
 import { checkPreconditions, preconditionsFrom, type ObjectVersion } from './store.js';
@@ -84,7 +84,7 @@ export async function getMedia(ctx: RequestContext): Promise<void> {
   headers['Content-Length'] = String(Math.max(0, end - start + 1));
   if (range) headers['Content-Range'] = `bytes ${start}-${end}/${version.size}`;
   if (ctx.decision.dropResponse) {
-    ctx.req.socket.destroy();
+    dropConnection(ctx);
     return;
   }
   ctx.res.writeHead(range ? 206 : 200, headers);

@@ -33,6 +33,8 @@ export interface FakeState {
   sessions: UploadSessions;
   faults: Faults;
   log: RequestLogEntry[];
+  /** Called with each log entry once its request is over. */
+  listeners: Set<(entry: RequestLogEntry) => void>;
 }
 
 interface Resolved {
@@ -110,12 +112,14 @@ export async function handleRequest(state: FakeState, req: IncomingMessage, res:
     entry.status = res.writableFinished ? res.statusCode : 0;
     state.log.push(entry);
     if (state.log.length > MAX_LOG) state.log.splice(0, state.log.length - MAX_LOG);
+    for (const listener of state.listeners) listener(entry);
   });
   if (!resolved) {
     discardBody(req);
     return sendError(res, new FakeHttpError(404, `Not Found: ${method} ${url.pathname}`));
   }
-  const decision = state.faults.decide(resolved.route, resolved.object);
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  const decision = state.faults.decide(resolved.route, resolved.object, hasBody);
   entry.faults = decision.fired;
   const ctx: RequestContext = {
     req,

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, truncate } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { answer, type RequestContext } from './context.js';
+import { answer, dropConnection, type RequestContext } from './context.js';
 import { FakeHttpError, badRequest, discardBody, readJsonBody, sendEmpty, sendJson, stringMap } from './http-util.js';
 import { boundaryOf, parseSpooledMultipart } from './multipart.js';
 import { receiveInto } from './receive.js';
@@ -60,6 +60,13 @@ export class UploadSessions {
     const session: UploadSession = { ...init, id: randomUUID(), file: this.store.newContentPath(), persisted: 0, state: 'active', queue: Promise.resolve() };
     this.sessions.set(session.id, session);
     return session;
+  }
+
+  /** Sessions neither finalized, failed nor cancelled (unfinished uploads holding data). */
+  active(): Array<{ bucket: string; name: string; persisted: number }> {
+    return [...this.sessions.values()]
+      .filter((s) => s.state === 'active')
+      .map((s) => ({ bucket: s.bucket, name: s.name, persisted: s.persisted }));
   }
 
   get(id: string | null): UploadSession {
@@ -136,7 +143,7 @@ async function insertMedia(ctx: RequestContext): Promise<void> {
   const got = await receiveInto(ctx, file);
   if (got.outcome !== 'complete') {
     await rm(file, { force: true });
-    if (got.outcome === 'dropped') ctx.req.socket.destroy();
+    if (got.outcome === 'dropped') dropConnection(ctx);
     return;
   }
   const contentType = ctx.req.headers['content-type'] ?? 'application/octet-stream';
@@ -153,7 +160,7 @@ async function insertMultipart(ctx: RequestContext): Promise<void> {
   try {
     const got = await receiveInto(ctx, spool);
     if (got.outcome !== 'complete') {
-      if (got.outcome === 'dropped') ctx.req.socket.destroy();
+      if (got.outcome === 'dropped') dropConnection(ctx);
       return;
     }
     const layout = await parseSpooledMultipart(spool, boundary);
@@ -284,7 +291,7 @@ async function putChunk(ctx: RequestContext, session: UploadSession): Promise<vo
     // keep whole 256 KiB units of what arrived, as GCS may
     session.persisted = before + Math.floor(got.written / CHUNK_QUANTUM) * CHUNK_QUANTUM;
     await truncate(session.file, session.persisted);
-    if (got.outcome === 'dropped') ctx.req.socket.destroy();
+    if (got.outcome === 'dropped') dropConnection(ctx);
     return;
   }
   const declared = range.last === null ? null : range.last - range.first + 1;
