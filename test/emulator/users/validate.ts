@@ -80,9 +80,9 @@ function translate(e: ErrorObject, data: unknown): SchemaError | undefined {
     case 'format':
       return at('FORMAT', `Object didn't pass validation for format ${String(p.format)}: ${String(value)}`);
     case 'pattern':
-      return p.propertyName === undefined
+      return e.propertyName === undefined
         ? at('PATTERN', `String does not match pattern ${String(p.pattern)}`)
-        : at('PATTERN', `String does not match pattern ${String(p.pattern)}: ${String(p.propertyName)}`);
+        : at('PATTERN', `String does not match pattern ${String(p.pattern)}: ${e.propertyName}`);
     case 'minLength':
       return at('MIN_LENGTH', `String is too short (${String(value).length} chars), minimum ${String(p.limit)}`);
     case 'maxLength':
@@ -96,6 +96,7 @@ function translate(e: ErrorObject, data: unknown): SchemaError | undefined {
     case 'maxItems':
       return at('ARRAY_LENGTH_LONG', `Array is too long (${(value as unknown[]).length}), maximum ${String(p.limit)}`);
     case 'enum':
+    case 'const':
       return at('ENUM_MISMATCH', `No enum match for: ${JSON.stringify(value)}`);
     case 'anyOf':
     case 'oneOf':
@@ -103,9 +104,11 @@ function translate(e: ErrorObject, data: unknown): SchemaError | undefined {
     case 'not':
       return e.propertyName === undefined
         ? at('NOT_PASSED', "Data matches schema from 'not'")
-        : at('NOT_PASSED', `Property name not allowed: ${e.propertyName}`, child(path, e.propertyName));
+        : at('NOT_PASSED', `Property name not allowed: ${e.propertyName}`);
     case 'propertyNames':
-      return undefined; // its inner error (pattern / not) is reported on its own
+    case 'if':
+    case 'allOf':
+      return undefined; // the inner error is reported on its own
     default:
       return at('INVALID', e.message ?? 'Invalid value');
   }
