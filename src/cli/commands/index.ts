@@ -1,11 +1,14 @@
-/** Registers every command on the program. One file per command in this folder. */
+/** Registers every command on the program. One file per command (or family) in this folder. */
 import type { Command } from 'commander';
+import { registerCatalogCommands } from './catalog.js';
+import { registerSnapshot } from './snapshot.js';
 
 export interface CommandContext {
   /** Aborted on SIGINT/SIGTERM; every command passes it to all I/O. */
   signal: AbortSignal;
 }
 
-export function registerCommands(_program: Command, _context: CommandContext): void {
-  // commands are added here as their engines land
+export function registerCommands(program: Command, context: CommandContext): void {
+  registerSnapshot(program, context);
+  registerCatalogCommands(program, context);
 }

@@ -1,10 +1,10 @@
 /** Writes a command's result: one JSON document on stdout with `--json`, else human text. */
 export interface OutputOptions {
-  json: boolean;
+  json?: boolean;
 }
 
 export function writeResult(options: OutputOptions, result: unknown, renderText: () => string): void {
-  if (options.json) {
+  if (options.json === true) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } else {
     const text = renderText();

@@ -1,0 +1,137 @@
+/**
+ * The only place that builds concrete backends: storage (with the retrying decorator), the
+ * Management API client (rate-limit-aware queue), deploy-cli, and the adapters the engines
+ * take. It reads nothing from the environment itself: cli/options.ts does that.
+ */
+import { systemClock, type Clock } from '../core/abort.js';
+import type { ProgressReporter } from '../core/progress.js';
+import { openStorage } from '../storage/registry.js';
+import { RetryingBackend } from '../storage/retrying.js';
+import type { StorageBackend } from '../storage/backend.js';
+import { ManagementApi } from '../auth0/client.js';
+import { isClientCredentials, type Credentials } from '../auth0/credentials.js';
+import { createUsersExport, getJob } from '../auth0/jobs.js';
+import { listRoles, listRoleUsers } from '../auth0/roles.js';
+import { listMemberRoles, listOrganizationMembers, listOrganizations } from '../auth0/organizations.js';
+import { listConnections } from '../auth0/connections.js';
+import { listClients } from '../auth0/clients.js';
+import { listResourceServers } from '../auth0/resource-servers.js';
+import { runDeployCli } from '../deploy-cli/run.js';
+import type { DeployCliCredentials } from '../deploy-cli/types.js';
+import type { ConfigDumper, ExportJob, IdMap, TenantReader } from '../snapshot/types.js';
+import { Readable } from 'node:stream';
+
+export interface StorageWiring {
+  gcsEndpoint?: string;
+  progress: ProgressReporter;
+  clock?: Clock;
+}
+
+export function createStorage(location: string, w: StorageWiring): StorageBackend {
+  const inner = openStorage(location, { gcsEndpoint: w.gcsEndpoint, cwd: process.cwd(), clock: w.clock });
+  return new RetryingBackend(inner, { clock: w.clock ?? systemClock, progress: w.progress });
+}
+
+export interface ApiWiring {
+  progress: ProgressReporter;
+  signal: AbortSignal;
+  apiBudget?: number;
+  maxRps?: number;
+}
+
+export function createApi(credentials: Credentials, w: ApiWiring): ManagementApi {
+  return new ManagementApi({
+    credentials,
+    progress: w.progress,
+    signal: w.signal,
+    queue: { apiBudget: w.apiBudget, maxRps: w.maxRps },
+  });
+}
+
+function jobOf(j: { id?: string; status?: string; location?: string; percentage_done?: number; time_left_seconds?: number; status_details?: string }): ExportJob {
+  return {
+    id: j.id ?? '',
+    status: j.status ?? 'unknown',
+    location: j.location,
+    percentageDone: j.percentage_done,
+    timeLeftSeconds: j.time_left_seconds,
+    statusDetails: j.status_details,
+  };
+}
+
+async function collect<T, R>(items: AsyncIterable<T>, map: (t: T) => R | undefined): Promise<R[]> {
+  const out: R[] = [];
+  for await (const item of items) {
+    const r = map(item);
+    if (r !== undefined) out.push(r);
+  }
+  return out;
+}
+
+/** Adapts the Management API layer to what the snapshot engine reads. */
+export function createTenantReader(api: ManagementApi, fetchFile: typeof fetch = globalThis.fetch): TenantReader {
+  return {
+    domain: api.domain,
+    async readIdMap(signal): Promise<IdMap> {
+      const o = { signal, priority: 'background' as const };
+      return {
+        roles: await collect(listRoles(api, o), (r) => (r.id && r.name ? { id: r.id, name: r.name } : undefined)),
+        organizations: await collect(listOrganizations(api, o), (r) => (r.id && r.name ? { id: r.id, name: r.name } : undefined)),
+        connections: await collect(listConnections(api, o), (c) => (c.id && c.name ? { id: c.id, name: c.name, strategy: String(c.strategy ?? '') } : undefined)),
+        clients: await collect(listClients(api, { ...o, fields: 'client_id,name' }), (c) => (c.client_id && c.name ? { id: c.client_id, name: c.name } : undefined)),
+        resourceServers: await collect(listResourceServers(api, o), (r) =>
+          r.id && r.identifier ? { id: r.id, name: r.name ?? r.identifier, identifier: r.identifier } : undefined,
+        ),
+      };
+    },
+    async *listRoleMembers(roleId, signal) {
+      for await (const u of listRoleUsers(api, roleId, { signal, priority: 'background' })) {
+        if (u.user_id) yield { user_id: u.user_id, ...(u.email ? { email: u.email } : {}) };
+      }
+    },
+    async *listOrgMembers(orgId, signal) {
+      for await (const m of listOrganizationMembers(api, orgId, { signal, priority: 'background' })) {
+        if (m.user_id) yield { user_id: m.user_id, ...(m.email ? { email: m.email } : {}) };
+      }
+    },
+    listOrgMemberRoles: (orgId, userId, signal) =>
+      collect(listMemberRoles(api, orgId, userId, { signal, priority: 'background' }), (r) => (r.id && r.name ? { id: r.id, name: r.name } : undefined)),
+    async createUsersExport(fields, signal) {
+      return jobOf(await createUsersExport(api, { fields, format: 'json', signal }));
+    },
+    async getJob(jobId, signal) {
+      return jobOf(await getJob(api, jobId, { signal }));
+    },
+    async openDownload(location, offset, signal) {
+      const url = /^https?:\/\//.test(location) ? location : `https://${location}`;
+      // the file URL is a storage URL, not a Management API route: it bypasses the API queue
+      const res = await fetchFile(url, { signal, headers: offset > 0 ? { range: `bytes=${offset}-` } : {} });
+      if (res.status === 403 || res.status === 401 || res.status === 410 || res.status === 400) {
+        await res.body?.cancel();
+        return { expired: true };
+      }
+      if (!res.ok || !res.body) {
+        await res.body?.cancel();
+        throw new Error(`export file download answered ${res.status}`);
+      }
+      const fromOffset = res.status === 206 ? offset : 0;
+      return { expired: false, stream: Readable.fromWeb(res.body as never), fromOffset };
+    },
+  };
+}
+
+export function deployCliCredentials(credentials: Credentials): DeployCliCredentials {
+  return isClientCredentials(credentials)
+    ? { domain: credentials.domain, clientId: credentials.clientId, clientSecret: credentials.clientSecret.reveal() }
+    : { domain: credentials.domain, accessToken: credentials.accessToken.reveal() };
+}
+
+export function createConfigDumper(credentials: Credentials, progress: ProgressReporter): ConfigDumper {
+  return {
+    dump: (folder, o) =>
+      runDeployCli(
+        { kind: 'dump', credentials: deployCliCredentials(credentials), outputFolder: folder, exportSecrets: o.exportSecrets, apiMaxRetries: 5 },
+        { signal: o.signal, progress },
+      ),
+  };
+}
