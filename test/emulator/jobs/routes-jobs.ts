@@ -241,6 +241,6 @@ export function jobRoutes(jobs: JobService, config: ConfigStore): RouteDef[] {
       scopes: [],
       mount: 'root',
       handler: (req) => download(jobs, req),
-    } as RouteDef,
+    },
   ];
 }

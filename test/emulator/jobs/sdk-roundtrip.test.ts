@@ -47,6 +47,14 @@ describe('auth0@7 SDK against the emulator (users side)', () => {
     expect(found.data.map((u) => u.user_id)).toContain(first.user_id);
     const one = await client.users.get(String(first.user_id));
     expect(one.email).toBe(first.email);
+    await expect(client.users.list({ per_page: 1000 })).rejects.toMatchObject({
+      statusCode: 400,
+      body: {
+        message: "Query validation error: 'Value 1000 is greater than maximum 100' on property per_page (Number of results per page. Defaults to 50).",
+        errorCode: 'invalid_query_string',
+      },
+    });
+    await expect(client.users.list({ page: 10, per_page: 100 })).rejects.toMatchObject({ statusCode: 400, body: { errorCode: 'invalid_paging' } });
   });
 
   it('assigns role users and organization members and pages them by checkpoint', async () => {

@@ -56,6 +56,8 @@ export function userRoutes(store: SqliteUserStore, config: ConfigStore): RouteDe
       pattern: '/users',
       scopes: ['read:users', 'read:user_idp_tokens'],
       bucket: 'users:read',
+      // validated here: Auth0's per_page message for /users carries its own description
+      validate: false,
       handler: (req) => listUsers(store, req),
     },
     {
@@ -63,6 +65,8 @@ export function userRoutes(store: SqliteUserStore, config: ConfigStore): RouteDe
       pattern: '/users',
       scopes: ['create:users'],
       bucket: 'users:write',
+      // validated here: unknown properties get Auth0's "consider storing them in …metadata" hint
+      validate: false,
       handler: (req, ctx) => {
         const errors = schemaErrors(createUserBody, req.body ?? {});
         const extra = errors.find((e) => e.code === 'OBJECT_ADDITIONAL_PROPERTIES');
