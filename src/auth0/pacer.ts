@@ -1,12 +1,12 @@
 /**
- * Hands out permission to send, one request at a time, in priority order, when the request's
- * rate-limit bucket (RateModel) and the absolute `maxRps` cap allow it.
+ * Hands out permission to send, one request at a time, in priority order, when every
+ * rate-limit bucket the request draws on (RateModel) and the absolute `maxRps` cap allow it.
  *
  * Contract:
  * - `acquire` resolves with a ticket (the model and the request's sequence number) or rejects
  *   with CancelledError when its signal aborts; an aborted waiter never gets a ticket.
  * - Among waiters, higher priority goes first; equal priorities go first-come first-served.
- *   A waiter whose bucket must wait does not hold back waiters on other buckets.
+ *   A waiter whose bucket must wait does not hold back waiters that use none of its buckets.
  * - All waiting is on the injected Clock. `wake()` re-evaluates at once (a response arrived,
  *   a waiter joined or left); without it the pacer sleeps until the earliest computed time.
  * - Long waits are reported through `onWait` (the queue turns them into progress events).
@@ -16,14 +16,15 @@ import { CancelledError } from '../core/errors.js';
 import type { RateModel } from './rate-model.js';
 
 export interface Ticket {
-  model: RateModel;
-  seq: number;
+  /** The buckets the request took a token from, with its sequence number in each. */
+  taken: { model: RateModel; seq: number }[];
   /** Time this request spent waiting for the rate limit. */
   waitedMs: number;
 }
 
 interface Waiter {
-  model: RateModel;
+  /** Evaluated at grant time: the buckets a route draws on are learned while it waits. */
+  models: () => readonly RateModel[];
   priority: number;
   order: number;
   since: number;
@@ -32,6 +33,8 @@ interface Waiter {
 
 export interface PacerOptions {
   clock: Clock;
+  /** Tickets out at once (requests being sent or answered); each must be `finish`ed. */
+  maxActive: number;
   /** Absolute cap in requests per second over all buckets (undefined = none). */
   maxRps?: number;
   /** Called when the pacer starts a wait for the rate limit (ms = planned length). */
@@ -44,6 +47,7 @@ export class Pacer {
   private pumping = false;
   private wakeCurrent: (() => void) | undefined;
   private capTokens: number;
+  private active = 0;
   private capUpdatedAt: number;
 
   constructor(private readonly opts: PacerOptions) {
@@ -51,7 +55,7 @@ export class Pacer {
     this.capUpdatedAt = opts.clock.now();
   }
 
-  acquire(model: RateModel, priority: number, signal: AbortSignal): Promise<Ticket> {
+  acquire(models: () => readonly RateModel[], priority: number, signal: AbortSignal): Promise<Ticket> {
     if (signal.aborted) return Promise.reject(new CancelledError('Operation cancelled', { cause: signal.reason }));
     return new Promise<Ticket>((resolve, reject) => {
       const onAbort = () => {
@@ -60,7 +64,7 @@ export class Pacer {
         this.wake();
       };
       const waiter: Waiter = {
-        model,
+        models,
         priority,
         order: this.order++,
         since: this.opts.clock.now(),
@@ -75,6 +79,16 @@ export class Pacer {
       this.wake();
       void this.pump();
     });
+  }
+
+  /**
+   * The request of a ticket is over (answered, failed or abandoned): frees its slot. Tokens are
+   * granted only when a slot is free, so the bucket model never commits to requests that would
+   * sit in a queue while its information ages.
+   */
+  finish(): void {
+    this.active = Math.max(0, this.active - 1);
+    this.wake();
   }
 
   /** Re-evaluate now (tokens changed, a waiter joined or left). */
@@ -106,18 +120,24 @@ export class Pacer {
     let minWait = Infinity;
     const blocked = new Set<RateModel>();
     for (const w of [...this.waiters]) {
-      if (blocked.has(w.model)) continue;
+      if (this.active >= this.opts.maxActive) return minWait === Infinity ? Infinity : minWait;
+      const models = w.models();
+      if (models.some((m) => blocked.has(m))) continue;
       const capWait = this.capWait(now);
       if (capWait > 0) return Math.min(minWait, capWait);
-      const r = w.model.tryTake(now);
-      if (!r.ok) {
-        blocked.add(w.model);
-        minWait = Math.min(minWait, r.waitMs);
+      const waits = models.map((m) => m.waitFor(now));
+      const wait = Math.max(0, ...waits);
+      if (wait > 0) {
+        // only the buckets that said wait hold back later waiters; requests of other routes
+        // may still use this waiter's other buckets (it gets first pick once it can go)
+        models.forEach((m, i) => (waits[i] ?? 0) > 0 && blocked.add(m));
+        minWait = Math.min(minWait, wait);
         continue;
       }
       if (this.opts.maxRps !== undefined) this.capTokens -= 1;
+      this.active++;
       this.waiters = this.waiters.filter((x) => x !== w);
-      w.resolve({ model: w.model, seq: r.seq, waitedMs: now - w.since });
+      w.resolve({ taken: models.map((model) => ({ model, seq: model.take(now) })), waitedMs: now - w.since });
     }
     return this.waiters.length === 0 ? 0 : minWait;
   }

@@ -58,6 +58,27 @@ describe('ApiQueue pacing', () => {
     expect(measured).toBeLessThan(10);
   });
 
+  it('paces a route with its own bucket separately from the global one', async () => {
+    // enterprise-like: global 50 @ 16/s, organization member writes also 20 @ 200/min
+    const isOrgWrite = (c: { method: string; url: URL }) => c.method === 'POST' && c.url.pathname.endsWith('/members');
+    const { clock, fake, q } = setup({ limit: 50, refillPerSecond: 16, latencyMs: 20, routeBuckets: [{ match: isOrgWrite, limit: 20, refillPerSecond: 200 / 60 }] });
+    const post = (path: string) => q.execute({ method: 'POST', url: `${URL_BASE}${path}`, body: '{}' });
+    const start = clock.now();
+    const all = Promise.all([
+      ...Array.from({ length: 60 }, (_, i) => post(`/organizations/org_${i % 3}/members`)),
+      ...Array.from({ length: 300 }, (_, i) => post(`/roles/rol_${i % 5}/users`)),
+    ]);
+    await drive(clock, all);
+    expect(fake.rejected).toBeLessThanOrEqual(2);
+    const orgTimes = fake.calls.filter(isOrgWrite).map((c) => c.at - start);
+    const roleTimes = fake.calls.filter((c) => !isOrgWrite(c)).map((c) => c.at - start);
+    // 60 org writes from a burst of 20 at 3.33/s need ≥ 12 s; role writes are not held back by them
+    expect(Math.max(...orgTimes)).toBeGreaterThanOrEqual(11_000);
+    expect(Math.max(...orgTimes)).toBeLessThan(12_000 * 1.3);
+    expect(Math.max(...roleTimes)).toBeLessThan(Math.max(...orgTimes) + 10_000);
+    expect(q.snapshot().buckets.map((b) => b.limit).sort()).toEqual([20, 50]);
+  });
+
   it('keeps a 50% budget to about half the sustained limit in every 10 s window', async () => {
     const { clock, fake, get } = setup({ limit: 50, refillPerSecond: 16, latencyMs: 20 }, { apiBudget: 50 });
     const all = Promise.all(Array.from({ length: 400 }, (_, i) => get(`/roles/r/users?i=${i}`)));

@@ -2,10 +2,12 @@
  * The one request scheduler every Management API call passes through.
  *
  * Algorithm, per request:
- * 1. p-queue admits it by priority (polling > interactive > background) up to `concurrency`
- *    requests at a time; a queued request whose signal aborts is dropped without being sent.
- * 2. The pacer (pacer.ts) waits until the request's bucket model (rate-model.ts) has a token
- *    above the reserve/budget floor and the `maxRps` cap allows it, so the bucket never empties.
+ * 1. The pacer (pacer.ts) waits, by priority (polling > interactive > background), until every
+ *    bucket the route draws on (buckets.ts, rate-model.ts) has a token above the
+ *    reserve/budget floor and the `maxRps` cap allows it, so the bucket never empties. A
+ *    waiting request holds no slot, so a slow bucket does not block requests on other buckets.
+ * 2. p-queue then admits it by priority, at most `concurrency` in flight; a request whose
+ *    signal aborts while queued is dropped without being sent (its token is given back).
  * 3. The attempt is sent with a fresh Authorization header and a per-attempt timeout (Clock).
  * 4. The response's x-ratelimit-* headers re-synchronise the model. Then:
  *    - 2xx/3xx: returned (body unread).
@@ -26,9 +28,9 @@ import { CancelledError } from '../core/errors.js';
 import { silentProgress, type ProgressReporter } from '../core/progress.js';
 import { ManagementApiError } from './errors.js';
 import { errorFromResponse } from './http-errors.js';
-import { Pacer } from './pacer.js';
+import { Buckets } from './buckets.js';
+import { Pacer, type Ticket } from './pacer.js';
 import { parseRateLimitHeaders } from './rate-headers.js';
-import { RateModel, type RateModelOptions } from './rate-model.js';
 import { routeOf } from './route.js';
 import { deadline } from './timeout.js';
 import { RouteStats, type QueueStats } from './stats.js';
@@ -92,8 +94,7 @@ export class ApiQueue {
   private readonly pq: PQueue;
   private readonly pacer: Pacer;
   private readonly s: Settings;
-  private readonly models = new Map<string, RateModel>();
-  private readonly routeBucket = new Map<string, string>();
+  private readonly buckets: Buckets;
   private readonly stats = new RouteStats();
   private lastWaitEventEnd = 0;
 
@@ -118,8 +119,18 @@ export class ApiQueue {
       random: opts.random ?? Math.random,
     };
     this.pq = new PQueue({ concurrency: this.s.concurrency });
-    this.pq.on('idle', () => this.models.forEach((m) => m.markIdle()));
-    this.pacer = new Pacer({ clock: this.s.clock, maxRps: opts.maxRps, onWait: (ms) => this.reportWait(ms) });
+    this.buckets = new Buckets({
+      budget: budget / 100,
+      refillPerSecond: opts.refillPerSecond,
+      reserveTokens: this.s.reserveTokens,
+      budgetBurstSeconds: 0.5,
+      estimateWindowMs: 1000,
+      maxWindowMs: 5000,
+    });
+    this.pq.on('idle', () => {
+      if (this.pacer.waiting === 0) this.buckets.markIdle();
+    });
+    this.pacer = new Pacer({ clock: this.s.clock, maxActive: this.s.concurrency, maxRps: opts.maxRps, onWait: (ms) => this.reportWait(ms) });
     opts.signal?.addEventListener('abort', () => this.pacer.wake(), { once: true });
   }
 
@@ -129,7 +140,7 @@ export class ApiQueue {
     const route = req.route ?? routeOf(req.method, req.url);
     if (signal.aborted) throw new CancelledError('Operation cancelled', { cause: signal.reason });
     try {
-      return await this.pq.add(() => this.run(req, route, signal), { priority: PRIORITY[req.priority ?? 'interactive'], signal });
+      return await this.run(req, route, signal);
     } catch (err) {
       if (signal.aborted && !(err instanceof CancelledError)) throw new CancelledError('Operation cancelled', { cause: signal.reason });
       throw err;
@@ -138,20 +149,17 @@ export class ApiQueue {
 
   /** Counters per route and in total, and what the queue knows of each bucket. */
   snapshot(): QueueStats {
-    return this.stats.snapshot([...this.models].map(([key, m]) => ({ key, ...m.state })));
+    return this.stats.snapshot(this.buckets.states());
   }
 
-  /** Requests waiting for admission (for backpressure, with `onSizeLessThan`). */
+  /** Requests waiting for the rate limit or for a slot (for backpressure). */
   get size(): number {
-    return this.pq.size;
+    return this.pacer.waiting + this.pq.size;
   }
 
-  onSizeLessThan(limit: number): Promise<void> {
-    return this.pq.onSizeLessThan(limit);
-  }
-
-  onIdle(): Promise<void> {
-    return this.pq.onIdle();
+  /** Requests sent and not yet answered. */
+  get inFlight(): number {
+    return this.pq.pending;
   }
 
   private async run(req: ApiRequest, route: string, signal: AbortSignal): Promise<Response> {
@@ -162,22 +170,21 @@ export class ApiQueue {
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
       this.throwIfAborted(signal);
-      const model = this.modelFor(route);
-      const ticket = await this.pacer.acquire(model, PRIORITY[req.priority ?? 'interactive'], signal);
+      const ticket = await this.pacer.acquire(() => this.buckets.forRoute(route), PRIORITY[req.priority ?? 'interactive'], signal);
       this.stats.wait(route, ticket.waitedMs);
       if (attempt > 1) this.stats.retry(route);
-      const outcome = await this.attempt(req, route, signal, ticket.seq, model);
+      const outcome = await this.admit(req, route, signal, ticket);
       if (outcome.kind === 'response') {
         const res = outcome.res;
         if (res.status < 400) return res;
         if (res.status === 429) {
           rateLimited++;
-          const wait = this.rateLimitWait(res, model);
+          const wait = this.rateLimitWait(res, ticket);
           if (!canRepeat || !isBucketLimit(res) || rateLimited > this.s.maxRateLimitRetries || wait > this.s.maxRateLimitWaitMs) {
             throw await errorFromResponse(route, res, attempt);
           }
           await res.body?.cancel().catch(() => undefined);
-          model.block(this.s.clock.now() + wait);
+          this.buckets.block(ticket, parseRateLimitHeaders(res.headers), this.s.clock.now() + wait);
           continue;
         }
         if (res.status === 401 && !refreshed && canRepeat && this.opts.auth?.invalidate(outcome.token ?? '')) {
@@ -195,12 +202,35 @@ export class ApiQueue {
     }
   }
 
+  /** Runs the attempt in a p-queue slot (at most `concurrency` in flight, by priority). */
+  private async admit(req: ApiRequest, route: string, signal: AbortSignal, ticket: Ticket): ReturnType<ApiQueue['attempt']> {
+    let started = false;
+    try {
+      return await this.pq.add(
+        () => {
+          started = true;
+          return this.attempt(req, route, signal, ticket);
+        },
+        { priority: PRIORITY[req.priority ?? 'interactive'], signal },
+      );
+    } catch (err) {
+      if (!started) {
+        // cancelled while waiting for a slot: the token was never used
+        this.buckets.release(ticket);
+        this.pacer.wake();
+      }
+      if (signal.aborted) throw new CancelledError('Operation cancelled', { cause: signal.reason });
+      throw err;
+    } finally {
+      this.pacer.finish();
+    }
+  }
+
   private async attempt(
     req: ApiRequest,
     route: string,
     signal: AbortSignal,
-    seq: number,
-    model: RateModel,
+    ticket: Ticket,
   ): Promise<{ kind: 'response'; res: Response; token?: string } | { kind: 'failed'; error: unknown; message: string }> {
     const headers = new Headers(req.headers);
     let token: string | undefined;
@@ -208,7 +238,7 @@ export class ApiQueue {
       try {
         token = await this.opts.auth.token(signal);
       } catch (err) {
-        model.release(seq);
+        this.buckets.release(ticket);
         this.pacer.wake();
         throw err;
       }
@@ -225,11 +255,12 @@ export class ApiQueue {
         signal: limit.signal,
         ...(isStream(req.body) ? { duplex: 'half' } : {}),
       } as RequestInit);
-      this.observe(route, model, seq, parseRateLimitHeaders(res.headers), res.status === 429);
+      this.buckets.observe(route, ticket, parseRateLimitHeaders(res.headers), res.status === 429, this.s.clock.now());
+      this.pacer.wake();
       if (res.status === 429) this.stats.rateLimited(route);
       return { kind: 'response', res, token };
     } catch (error) {
-      model.release(seq);
+      this.buckets.release(ticket);
       this.pacer.wake();
       if (signal.aborted) throw new CancelledError('Operation cancelled', { cause: signal.reason });
       const message = limit.timedOut() ? `timed out after ${this.s.attemptTimeoutMs} ms` : describeNetworkError(error);
@@ -239,48 +270,12 @@ export class ApiQueue {
     }
   }
 
-  private observe(route: string, model: RateModel, seq: number, info: ReturnType<typeof parseRateLimitHeaders>, rejected: boolean): void {
-    const now = this.s.clock.now();
-    const limit = model.state.limit;
-    if (info && limit !== undefined && info.limit !== limit) {
-      // This route reports a different bucket: give it its own model from now on.
-      model.release(seq);
-      const key = `limit-${info.limit}`;
-      this.routeBucket.set(route, key);
-      this.bucket(key).observe(0, now, info, rejected);
-    } else {
-      model.observe(seq, now, info, rejected);
-    }
-    this.pacer.wake();
-  }
-
-  private modelFor(route: string): RateModel {
-    return this.bucket(this.routeBucket.get(route) ?? 'default');
-  }
-
-  private bucket(key: string): RateModel {
-    let m = this.models.get(key);
-    if (!m) {
-      const o: RateModelOptions = {
-        budget: this.s.apiBudget / 100,
-        refillPerSecond: this.opts.refillPerSecond,
-        reserveTokens: this.s.reserveTokens,
-        budgetBurstSeconds: 0.5,
-        estimateWindowMs: 1000,
-        maxWindowMs: 5000,
-      };
-      m = new RateModel(o);
-      this.models.set(key, m);
-    }
-    return m;
-  }
-
   /** Until x-ratelimit-reset, at least one token's refill time, plus jitter. */
-  private rateLimitWait(res: Response, model: RateModel): number {
+  private rateLimitWait(res: Response, ticket: Ticket): number {
     const now = this.s.clock.now();
     const info = parseRateLimitHeaders(res.headers);
     const untilReset = info?.resetAt !== undefined ? info.resetAt - now : 0;
-    const oneToken = 1000 / (model.rate ?? 1);
+    const oneToken = 1000 / (this.buckets.rate(ticket) ?? 1);
     return Math.max(untilReset, oneToken) + this.s.random() * this.s.rateLimitJitterMs;
   }
 

@@ -15,7 +15,11 @@
  *   `floor = reserveTokens + (1 - budget) × limit` (capped at limit − 1), so a budget leaves
  *   the rest of the burst to production. A budget also caps the sustained rate at
  *   `budget × rate` with a small local bucket (`budgetBurstSeconds` of budgeted rate).
- * - Before the first response nothing is known: one probe request at a time.
+ * - Before the first response nothing is known: one probe request at a time. Later, if no
+ *   response has described the bucket for a while (max(2 s, 3 token intervals)) while requests
+ *   wait, one request is let through to read fresh headers: a model that is wrong in the
+ *   pessimistic direction (tokens taken by routes it did not count, a low rate estimate) then
+ *   corrects itself instead of starving.
  * - After a 429 the model is blocked until the time the caller computed from
  *   `x-ratelimit-reset` (see `block`).
  * All times are caller-supplied epoch milliseconds (from the injected Clock).
@@ -37,8 +41,6 @@ export interface RateModelOptions {
   maxWindowMs: number;
 }
 
-export type TakeResult = { ok: true; seq: number } | { ok: false; waitMs: number };
-
 interface Anchor {
   at: number;
   remaining: number;
@@ -46,7 +48,7 @@ interface Anchor {
 }
 
 export class RateModel {
-  private limit: number | undefined;
+  private limitValue: number | undefined;
   private tokens = 0;
   private updatedAt = 0;
   private measured: number | undefined;
@@ -59,54 +61,87 @@ export class RateModel {
   private unmetered = false;
   private budgetTokens: number | undefined;
   private budgetUpdatedAt = 0;
+  private lastSyncAt = 0;
+  private probeSeq: number | undefined;
+  private probeNext = false;
 
   constructor(private readonly opts: RateModelOptions) {}
+
+  /** Bucket size learned from `x-ratelimit-limit`. */
+  get limit(): number | undefined {
+    return this.limitValue;
+  }
 
   /** Sustained refill rate in tokens/s that pacing assumes, or undefined before the first response. */
   get rate(): number | undefined {
     if (this.opts.refillPerSecond !== undefined) return this.opts.refillPerSecond;
     if (this.measured !== undefined) return this.measured;
-    return this.limit === undefined ? undefined : priorRefillRate(this.limit);
+    return this.limitValue === undefined ? undefined : priorRefillRate(this.limitValue);
   }
 
   get state(): { limit?: number; tokens: number; rate?: number; measured?: number; inflight: number } {
-    return { limit: this.limit, tokens: this.tokens, rate: this.rate, measured: this.measured, inflight: this.inflight.size };
+    return { limit: this.limitValue, tokens: this.tokens, rate: this.rate, measured: this.measured, inflight: this.inflight.size };
   }
 
-  /** Takes a token for one request, or says how long to wait (Infinity = until a response arrives). */
-  tryTake(now: number): TakeResult {
-    if (now < this.blockedUntil) return { ok: false, waitMs: this.blockedUntil - now };
-    const limit = this.limit;
+  /**
+   * How long until a request may start on this bucket: 0 = now, Infinity = only after a
+   * response arrives (probing). Call `take` right after a 0 (same `now`) to claim the token.
+   */
+  waitFor(now: number): number {
+    if (now < this.blockedUntil) return this.blockedUntil - now;
+    const limit = this.limitValue;
     const rate = this.rate;
-    if (limit === undefined || rate === undefined) {
-      if (this.unmetered || this.inflight.size === 0) return this.grant(now);
-      return { ok: false, waitMs: Infinity };
-    }
+    if (limit === undefined || rate === undefined) return this.unmetered || this.inflight.size === 0 ? 0 : Infinity;
     this.refill(now, limit, rate);
     const floor = Math.min(this.opts.reserveTokens + (1 - this.opts.budget) * limit, limit - 1);
-    if (this.tokens - 1 < floor) return { ok: false, waitMs: ((floor + 1 - this.tokens) / rate) * 1000 };
+    const floorWait = this.tokens - 1 < floor ? ((floor + 1 - this.tokens) / rate) * 1000 : 0;
     const budgetWait = this.budgetWait(now, rate);
-    if (budgetWait > 0) return { ok: false, waitMs: budgetWait };
-    this.tokens -= 1;
-    if (this.budgetTokens !== undefined) this.budgetTokens -= 1;
-    return this.grant(now);
+    if (floorWait > 0 && budgetWait === 0 && this.isStale(now, rate)) {
+      // Nothing has told us the bucket's state for a while (other routes took its tokens, or
+      // the rate estimate is too low): let one request through to read fresh headers. Never
+      // beyond the budget.
+      this.probeNext = true;
+      return 0;
+    }
+    return Math.max(floorWait, budgetWait);
+  }
+
+  private isStale(now: number, rate: number): boolean {
+    return this.probeSeq === undefined && now - this.lastSyncAt >= Math.max(2000, 3000 / rate);
+  }
+
+  /** Claims a token (after `waitFor` said 0) and returns the request's sequence number. */
+  take(now: number): number {
+    if (this.limitValue !== undefined) {
+      this.tokens -= 1;
+      if (this.budgetTokens !== undefined) this.budgetTokens -= 1;
+    }
+    const seq = this.nextSeq++;
+    this.inflight.add(seq);
+    if (this.probeNext) {
+      this.probeSeq = seq;
+      this.probeNext = false;
+    }
+    this.updatedAt = Math.max(this.updatedAt, now);
+    return seq;
   }
 
   /** A response arrived for request `seq`; `info` is undefined when it carried no headers. */
   observe(seq: number, now: number, info: RateLimitInfo | undefined, rejected: boolean): void {
-    this.inflight.delete(seq);
+    this.release(seq);
     if (rejected && this.anchor) this.rejected.push(seq);
     if (!info) {
       // A route without a rate-limit policy sends no headers: nothing to pace against.
-      if (this.limit === undefined) this.unmetered = true;
+      if (this.limitValue === undefined) this.unmetered = true;
       return;
     }
-    if (this.limit !== info.limit) {
-      this.limit = info.limit;
+    if (this.limitValue !== info.limit) {
+      this.limitValue = info.limit;
       this.anchor = undefined;
     }
     if (seq < this.lastSyncedSeq) return;
     this.lastSyncedSeq = seq;
+    this.lastSyncAt = now;
     let after = 0;
     for (const s of this.inflight) if (s > seq) after++;
     this.tokens = Math.max(0, info.remaining - after);
@@ -114,9 +149,20 @@ export class RateModel {
     if (!rejected) this.measure(now, info, seq);
   }
 
+  /** Synchronises with headers from a request this model did not pace (its buckets were unknown). */
+  sync(now: number, info: RateLimitInfo): void {
+    this.limitValue = info.limit;
+    this.tokens = Math.max(0, info.remaining - this.inflight.size);
+    this.updatedAt = now;
+    this.lastSyncAt = now;
+    // someone this model does not count took tokens: the measurement window is unreliable
+    this.anchor = undefined;
+  }
+
   /** The request `seq` ended without a response (network error, timeout, cancel). */
   release(seq: number): void {
     this.inflight.delete(seq);
+    if (seq === this.probeSeq) this.probeSeq = undefined;
   }
 
   /** After a 429: no request starts before `until`, and the bucket is taken as empty. */
@@ -129,13 +175,6 @@ export class RateModel {
   markIdle(): void {
     this.anchor = undefined;
     this.rejected = [];
-  }
-
-  private grant(now: number): TakeResult {
-    const seq = this.nextSeq++;
-    this.inflight.add(seq);
-    this.updatedAt = Math.max(this.updatedAt, now);
-    return { ok: true, seq };
   }
 
   private refill(now: number, limit: number, rate: number): void {

@@ -25,6 +25,15 @@ export interface FakeApiOptions {
   /** Token endpoint handler; default issues tok-1, tok-2, … with the given scope. */
   tokenHandler?: FakeHandler;
   scope?: string;
+  /** Extra buckets for matching requests (taken together with the global one). */
+  routeBuckets?: { match: (call: FakeCall) => boolean; limit: number; refillPerSecond: number }[];
+}
+
+interface ServerBucket {
+  limit: number;
+  rate: number;
+  tokens: number;
+  updatedAt: number;
 }
 
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
@@ -41,8 +50,8 @@ export class FakeApi {
   rejected = 0;
   handler: FakeHandler;
   tokenHandler: FakeHandler;
-  private tokens: number;
-  private updatedAt: number;
+  private readonly global: ServerBucket;
+  private readonly routeBuckets: { match: (call: FakeCall) => boolean; bucket: ServerBucket }[];
   private issued = 0;
   readonly limit: number;
   readonly rate: number;
@@ -53,8 +62,11 @@ export class FakeApi {
   ) {
     this.limit = opts.limit ?? 50;
     this.rate = opts.refillPerSecond ?? 16;
-    this.tokens = this.limit;
-    this.updatedAt = clock.now();
+    this.global = { limit: this.limit, rate: this.rate, tokens: this.limit, updatedAt: clock.now() };
+    this.routeBuckets = (opts.routeBuckets ?? []).map((b) => ({
+      match: b.match,
+      bucket: { limit: b.limit, rate: b.refillPerSecond, tokens: b.limit, updatedAt: clock.now() },
+    }));
     this.handler = opts.handler ?? (() => json(200, {}));
     this.tokenHandler =
       opts.tokenHandler ??
@@ -77,7 +89,7 @@ export class FakeApi {
       return this.tokenHandler(call);
     }
     this.calls.push(call);
-    const headers = this.take();
+    const headers = this.take(call);
     if (this.opts.latencyMs) await this.clock.sleep(this.opts.latencyMs, signal);
     const res = headers.rejected
       ? json(429, { statusCode: 429, error: 'Too Many Requests', message: 'Global limit has been reached', errorCode: 'too_many_requests' })
@@ -86,26 +98,34 @@ export class FakeApi {
     return res;
   };
 
-  /** Takes one token from the server bucket; the headers describe the state after it. */
-  private take(): { rejected: boolean; values: Record<string, string> } {
+  /** Takes one token from every bucket of the request; the headers describe the tightest. */
+  private take(call: FakeCall): { rejected: boolean; values: Record<string, string> } {
     const now = this.clock.now();
-    this.tokens = Math.min(this.limit, this.tokens + ((now - this.updatedAt) / 1000) * this.rate);
-    this.updatedAt = now;
-    const rejected = this.tokens < 1;
-    if (rejected) this.rejected++;
-    else this.tokens -= 1;
-    const remaining = Math.floor(this.tokens);
-    if (!rejected) this.remainingSeen.push(remaining);
-    const nextToken = now + ((1 - (this.tokens - remaining)) / this.rate) * 1000;
-    return {
-      rejected,
-      values: {
-        'x-ratelimit-limit': String(this.limit),
-        'x-ratelimit-remaining': String(remaining),
-        'x-ratelimit-reset': String(Math.ceil(nextToken / 1000)),
-      },
-    };
+    const buckets = [this.global, ...this.routeBuckets.filter((b) => b.match(call)).map((b) => b.bucket)];
+    for (const b of buckets) {
+      b.tokens = Math.min(b.limit, b.tokens + ((now - b.updatedAt) / 1000) * b.rate);
+      b.updatedAt = now;
+    }
+    const refusing = buckets.find((b) => b.tokens < 1);
+    if (refusing) {
+      this.rejected++;
+      return { rejected: true, values: headersOf(refusing, now) };
+    }
+    for (const b of buckets) b.tokens -= 1;
+    const tightest = buckets.reduce((a, b) => (b.tokens / b.limit < a.tokens / a.limit ? b : a));
+    this.remainingSeen.push(Math.floor(tightest.tokens));
+    return { rejected: false, values: headersOf(tightest, now) };
   }
+}
+
+function headersOf(b: ServerBucket, now: number): Record<string, string> {
+  const remaining = Math.floor(b.tokens);
+  const nextToken = now + ((1 - (b.tokens - remaining)) / b.rate) * 1000;
+  return {
+    'x-ratelimit-limit': String(b.limit),
+    'x-ratelimit-remaining': String(remaining),
+    'x-ratelimit-reset': String(Math.ceil(nextToken / 1000)),
+  };
 }
 
 /** Like fetch: rejects with the signal's reason when it aborts first. */
