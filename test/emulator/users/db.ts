@@ -5,12 +5,13 @@
  * secrets (password set, imported hash, MFA factors) live in a separate column that no API
  * ever returns.
  */
-import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export type Db = Database.Database;
+import { openSqlite, type Db } from './sqlite.js';
+
+export type { Db } from './sqlite.js';
 
 export interface OpenDbOptions {
   /** Directory to create the database in (a fresh temp dir under it is used). Default: os.tmpdir(). */
@@ -76,7 +77,7 @@ export function dropSecondaryIndexes(db: Db): void {
 /** Opens (creating) the database; the returned `close()` also deletes the temp directory. */
 export function openDb(options: OpenDbOptions = {}): OpenedDb {
   const scratchDir = mkdtempSync(join(options.dir ?? tmpdir(), 'a0vault-emu-users-'));
-  const db = new Database(options.memory ? ':memory:' : join(scratchDir, 'users.sqlite'));
+  const db = openSqlite(options.memory ? ':memory:' : join(scratchDir, 'users.sqlite'));
   // Scratch data: no journal, no fsync. A crash loses the tenant, which is what we want.
   db.pragma('journal_mode = OFF');
   db.pragma('synchronous = OFF');
