@@ -79,6 +79,15 @@ describe('ApiQueue pacing', () => {
     expect(q.snapshot().buckets.map((b) => b.limit).sort()).toEqual([20, 50]);
   });
 
+  it('learns a refill rate far above the published prior for its bucket size', async () => {
+    // a bucket of 5 is published at 50/min; this one refills at 10/s and fills up between requests
+    const { clock, fake, get } = setup({ limit: 5, refillPerSecond: 10, latencyMs: 20 });
+    const start = clock.now();
+    await drive(clock, Promise.all(Array.from({ length: 100 }, (_, i) => get(`/connections/c${i}`))));
+    expect(fake.rejected).toBeLessThanOrEqual(2);
+    expect(clock.now() - start).toBeLessThan(((100 - 4) / 10) * 1000 * 1.5);
+  });
+
   it('keeps a 50% budget to about half the sustained limit in every 10 s window', async () => {
     const { clock, fake, get } = setup({ limit: 50, refillPerSecond: 16, latencyMs: 20 }, { apiBudget: 50 });
     const all = Promise.all(Array.from({ length: 400 }, (_, i) => get(`/roles/r/users?i=${i}`)));

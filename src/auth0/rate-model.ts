@@ -9,8 +9,9 @@
  * - Between responses the count refills at the rate: the configured `refillPerSecond`, else
  *   the measured rate, else Auth0's published rate for that bucket size (rate-headers.ts).
  * - Measuring: over windows of at least `estimateWindowMs` in which the bucket stayed below
- *   full, refill = Δremaining + requests the server counted in between. A full bucket hides its
- *   refill rate, so such windows are discarded (as are windows across an idle queue).
+ *   full, refill = Δremaining + requests the server counted in between (averaged). A window
+ *   ending near full only bounds the rate from below: it raises a lower estimate and is
+ *   otherwise dropped. Windows across an idle queue are dropped.
  * - A request may start when, after taking its token, at least `floor` tokens are left:
  *   `floor = reserveTokens + (1 - budget) × limit` (capped at limit − 1), so a budget leaves
  *   the rest of the burst to production. A budget also caps the sustained rate at
@@ -198,23 +199,34 @@ export class RateModel {
   }
 
   private measure(now: number, info: RateLimitInfo, seq: number): void {
-    if (this.opts.refillPerSecond !== undefined || info.remaining > info.limit - 2) {
-      this.anchor = undefined;
-      this.rejected = [];
-      return;
-    }
+    if (this.opts.refillPerSecond !== undefined) return;
+    const near = info.remaining > info.limit - 2;
     const a = this.anchor;
     if (!a || now - a.at > this.opts.maxWindowMs) {
-      this.anchor = { at: now, remaining: info.remaining, seq };
-      this.rejected = this.rejected.filter((s) => s > seq);
+      this.setAnchor(near ? undefined : { at: now, remaining: info.remaining, seq });
       return;
     }
-    if (now - a.at < this.opts.estimateWindowMs) return;
+    const dt = now - a.at;
+    if (dt < (near ? this.opts.estimateWindowMs / 2 : this.opts.estimateWindowMs)) {
+      if (near) this.setAnchor(undefined);
+      return;
+    }
     const rejectedBetween = this.rejected.filter((s) => s > a.seq && s <= seq).length;
-    this.rejected = this.rejected.filter((s) => s > seq);
     const consumed = seq - a.seq - rejectedBetween;
-    const sample = ((info.remaining - a.remaining + consumed) / (now - a.at)) * 1000;
+    const sample = ((info.remaining - a.remaining + consumed) / dt) * 1000;
+    if (near) {
+      // the bucket may have been full in between: the sample only bounds the rate from below,
+      // which is still worth knowing when the estimate is lower (else pacing stays too slow)
+      if (sample > (this.rate ?? 0)) this.measured = sample;
+      this.setAnchor(undefined);
+      return;
+    }
     if (sample > 0) this.measured = this.measured === undefined ? sample : (this.measured + sample) / 2;
-    this.anchor = { at: now, remaining: info.remaining, seq };
+    this.setAnchor({ at: now, remaining: info.remaining, seq });
+  }
+
+  private setAnchor(anchor: Anchor | undefined): void {
+    this.anchor = anchor;
+    this.rejected = anchor ? this.rejected.filter((s) => s > anchor.seq) : [];
   }
 }
