@@ -1,7 +1,10 @@
 /**
  * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), as GCS reports it: the 4 bytes of the
- * checksum in big-endian order, base64-encoded. Written here so the fake does not check the
- * client with the client's own code. Slicing-by-8 keeps a 1 GB object to a few seconds.
+ * checksum in big-endian order, base64-encoded. Slicing-by-8: about 3x faster than the
+ * byte-at-a-time table in @google-cloud/storage, which matters at 1 GB (hashed up to three
+ * times per round trip). Used by the gcs backend (also as the client's validator) and by the
+ * GCS fake; checked against the reference vector and the client library's own implementation
+ * in test/storage/gcs-fake-protocol.test.ts.
  */
 const POLY = 0x82f63b78;
 
@@ -60,4 +63,20 @@ export class Crc32c {
     out.writeUInt32BE(this.value());
     return out.toString('base64');
   }
+}
+
+/** The validator shape @google-cloud/storage accepts as `crc32cGenerator`. */
+export interface Crc32cValidator {
+  update(data: Buffer): void;
+  validate(value: string): boolean;
+  toString(): string;
+}
+
+export function createCrc32cValidator(): Crc32cValidator {
+  const crc = new Crc32c();
+  return {
+    update: (data) => void crc.update(data),
+    validate: (value) => value === crc.base64(),
+    toString: () => crc.base64(),
+  };
 }

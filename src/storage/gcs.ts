@@ -7,9 +7,11 @@
  *   refuses to finalize an object whose bytes do not match (HTTP 400), and the client checks the
  *   crc32c GCS reports afterwards. sha256 is stored as custom metadata `sha256`. If the second
  *   read differs from the first, the upload is stopped before its last byte (CorruptObjectError).
- * - Objects up to `simpleUploadMaxBytes` go in one multipart request; larger ones use a
- *   resumable session in `chunkSize` chunks (memory use stays near one chunk). A failed or
- *   cancelled resumable upload is never finalized; its session is cancelled best-effort.
+ * - Objects up to `simpleUploadMaxBytes` go in one multipart request (client library). Larger
+ *   ones use a resumable session: started through the client library (credentials,
+ *   preconditions, hashes), then fed by ./gcs-resumable.ts in `chunkSize` chunks from one reused
+ *   buffer, resuming in the same session after a dropped connection. A failed or cancelled
+ *   resumable upload is never finalized; its session is cancelled best-effort.
  * - No overwrite: `ifGenerationMatch: 0`; compare-and-swap: `ifGenerationMatch: <version>`
  *   (version = generation). Remove with `ifVersion` uses the same precondition.
  * - Full reads are checked against GCS's crc32c by the client (CorruptObjectError at the end of
@@ -18,7 +20,7 @@
  *   retry may help (StorageError.transient).
  * - Credentials come from Application Default Credentials; nothing here reads or prints them.
  */
-import { CRC32C, Storage, type Bucket, type CreateResumableUploadOptions, type File, type FileMetadata } from '@google-cloud/storage';
+import { Storage, type Bucket, type CreateResumableUploadOptions, type File, type FileMetadata } from '@google-cloud/storage';
 import { createHash } from 'node:crypto';
 import { Readable, addAbortSignal } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -34,7 +36,9 @@ import {
   type ReopenableSource,
   type StorageBackend,
 } from './backend.js';
+import { Crc32c, createCrc32cValidator } from './crc32c.js';
 import { httpStatusOf, toStorageError, type GcsErrorContext } from './gcs-errors.js';
+import { SessionUpload } from './gcs-resumable.js';
 import { SHA256_METADATA_KEY, checkKey, checkPrefix, checkRange } from './keys.js';
 import { VerifyingStream, cancelledOr, raceSignal } from './streams.js';
 
@@ -77,6 +81,7 @@ export function createGcsClient(options: Pick<GcsBackendOptions, 'projectId' | '
       ? { apiEndpoint: endpoint, useAuthWithCustomEndpoint: options.endpointAuth ?? endpoint.startsWith('https:') }
       : {}),
     retryOptions: { autoRetry: false, maxRetries: 0, retryableErrorFn: () => false },
+    crc32cGenerator: createCrc32cValidator,
   });
 }
 
@@ -130,21 +135,25 @@ export class GcsBackend implements StorageBackend {
         ...(resumable ? { contentLength: digest.size } : {}),
       };
       const preconditionOpts = overwrite === true ? undefined : { ifGenerationMatch: overwrite === false ? 0 : overwrite.version };
-      if (resumable) {
+      const source2 = addAbortSignal(options.signal, await source());
+      try {
+        if (!resumable) {
+          const upload = file.createWriteStream({ resumable: false, validation: 'crc32c', contentType, metadata, ...(preconditionOpts ? { preconditionOpts } : {}) });
+          const verify = new VerifyingStream(digest.sha256, digest.size, (problem) => new CorruptObjectError(`the source changed between reads: ${problem}`, ctx));
+          await pipeline(source2, verify, upload, { signal: options.signal });
+          return this.info(key, file.metadata);
+        }
         // Start the session first, so that a failure at any later point can cancel it.
         sessionUri = await startSession(file, { metadata, ...(preconditionOpts ? { preconditionOpts } : {}) }, options.signal);
+        const upload = new SessionUpload({ sessionUri, total: digest.size, chunkSize: this.chunkSize, ...digest, signal: options.signal, ctx });
+        const resource = (await upload.send(source2)) as FileMetadata;
+        if (resource.md5Hash !== digest.md5 || resource.crc32c !== digest.crc32c) {
+          throw new CorruptObjectError(`GCS stored different content (md5 ${String(resource.md5Hash)}, crc32c ${String(resource.crc32c)})`, ctx);
+        }
+        return this.info(key, resource);
+      } finally {
+        source2.destroy();
       }
-      const upload = file.createWriteStream({
-        resumable,
-        ...(resumable ? { uri: sessionUri, chunkSize: this.chunkSize } : {}),
-        validation: 'crc32c',
-        contentType,
-        metadata,
-        ...(preconditionOpts ? { preconditionOpts } : {}),
-      });
-      const verify = new VerifyingStream(digest.sha256, digest.size, (problem) => new CorruptObjectError(`the source changed between reads: ${problem}`, ctx));
-      await pipeline(await source(), verify, upload, { signal: options.signal });
-      return this.info(key, file.metadata);
     } catch (err) {
       if (sessionUri) await cancelSession(sessionUri);
       throw toStorageError(err, ctx);
@@ -253,7 +262,7 @@ export class GcsBackend implements StorageBackend {
 async function digestSource(source: ReopenableSource, signal: AbortSignal): Promise<SourceDigest> {
   const sha256 = createHash('sha256');
   const md5 = createHash('md5');
-  const crc32c = new CRC32C();
+  const crc32c = new Crc32c();
   let size = 0;
   try {
     const stream = addAbortSignal(signal, await source());
@@ -267,7 +276,7 @@ async function digestSource(source: ReopenableSource, signal: AbortSignal): Prom
   } catch (err) {
     throw cancelledOr(err, signal);
   }
-  return { size, sha256: sha256.digest('hex'), md5: md5.digest('base64'), crc32c: crc32c.toString() };
+  return { size, sha256: sha256.digest('hex'), md5: md5.digest('base64'), crc32c: crc32c.base64() };
 }
 
 /** Creates a resumable session; one that comes into being after a cancel is cancelled at once. */

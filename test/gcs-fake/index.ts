@@ -20,7 +20,7 @@ import { UploadSessions } from './uploads.js';
 export type { FakeRoute, FaultRule } from './faults.js';
 export type { RequestLogEntry } from './server.js';
 export { Faults } from './faults.js';
-export { Crc32c } from './crc32c.js';
+export { Crc32c } from '../../src/storage/crc32c.js';
 
 export interface GcsFakeOptions {
   /** 0 (default) picks a free port. */

@@ -8,7 +8,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, rmSync } from 'node:fs';
 import path from 'node:path';
-import { Crc32c } from './crc32c.js';
+import { Crc32c } from '../../src/storage/crc32c.js';
 import { FakeHttpError, badRequest, noSuchBucket, preconditionFailed } from './http-util.js';
 
 export interface ObjectVersion {

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Crc32c } from '../gcs-fake/crc32c.js';
+import { Crc32c } from '../../src/storage/crc32c.js';
 import { Faults } from '../gcs-fake/faults.js';
 import { startGcsFake, type GcsFake } from '../gcs-fake/index.js';
 
@@ -191,6 +191,10 @@ describe('gcs fake: JSON API', () => {
     const failed = await call('GET', `/storage/v1/b/${bucket}/o/f`);
     expect(failed.json).toMatchObject({ error: { code: 503, errors: [{ reason: 'backendError' }] } });
     expect((await call('GET', `/storage/v1/b/${bucket}/o/f`)).status).toBe(200);
+    const slow = await call('POST', '/_fake/faults', { route: 'objects.list', latencyMs: 1, times: 1 });
+    expect((await call('GET', `/storage/v1/b/${bucket}/o`)).status).toBe(200);
+    expect(fake.requests().at(-1)).toMatchObject({ route: 'objects.list', faults: [slow.json.id] });
+    expect((await call('POST', '/_fake/faults', { route: 'nope' })).status).toBe(400);
   });
 });
 

@@ -71,8 +71,6 @@ describe('gcs backend specifics (fake)', () => {
     expect(log.map((r) => `${r.route} ${r.uploadType ?? ''} ${r.contentRange ?? ''} ${r.status}`)).toEqual([
       'objects.insert multipart  200',
       'objects.insert resumable  200',
-      // the session is started before any data flows, so the upload first asks where to begin
-      'uploads.chunk resumable bytes */* 308',
       `uploads.chunk resumable bytes 0-${MIB - 1}/${3 * MIB + 5} 308`,
       `uploads.chunk resumable bytes ${MIB}-${2 * MIB - 1}/${3 * MIB + 5} 308`,
       `uploads.chunk resumable bytes ${2 * MIB}-${3 * MIB - 1}/${3 * MIB + 5} 308`,
@@ -80,16 +78,35 @@ describe('gcs backend specifics (fake)', () => {
     ]);
   });
 
-  it('retries a put whose connection dropped in the middle of a chunk, from a fresh session', async () => {
-    const clock = new InstantClock();
-    const retrying = new RetryingBackend(backend, { clock });
+  it('resumes its session after the connection drops mid-chunk, without starting over', async () => {
     fake.faults.add({ route: 'uploads.chunk', dropAfterBytes: 300_000, times: 1 });
     const source = generated('dropped', 2 * MIB + 1);
-    const info = await retrying.put('dropped', source, { signal });
+    const info = await backend.put('dropped', source, { signal });
     expect(info.sha256).toBe((await digestOfSource(source)).sha256);
-    expect(clock.sleeps).toHaveLength(1);
-    expect(fake.requests().some((r) => r.route === 'uploads.chunk' && r.status === 0)).toBe(true);
+    const total = 2 * MIB + 1;
+    const log = fake.requests().filter((r) => r.bucket === bucket);
+    expect(log.map((r) => `${r.route} ${r.contentRange ?? ''} ${r.status}`)).toEqual([
+      'objects.insert  200',
+      `uploads.chunk bytes 0-${MIB - 1}/${total} 0`, // dropped after 300,000 bytes
+      `uploads.chunk bytes */${total} 308`, // the fake kept one whole 256 KiB unit
+      `uploads.chunk bytes ${256 * 1024}-${MIB - 1}/${total} 308`,
+      `uploads.chunk bytes ${MIB}-${2 * MIB - 1}/${total} 308`,
+      `uploads.chunk bytes ${2 * MIB}-${2 * MIB}/${total} 200`,
+    ]);
     expect(await backend.get('dropped', (s) => digestOf(s), { signal })).toEqual(await digestOfSource(source));
+  });
+
+  it('starts over (through RetryingBackend) when a resumable session cannot be resumed', async () => {
+    const clock = new InstantClock();
+    const retrying = new RetryingBackend(backend, { clock });
+    fake.faults.add({ route: 'uploads.chunk', status: 503, times: 1 });
+    const source = generated('restart', 2 * MIB);
+    await retrying.put('restart', source, { signal });
+    expect(clock.sleeps).toHaveLength(1);
+    const log = fake.requests().filter((r) => r.bucket === bucket);
+    expect(log.filter((r) => r.route === 'objects.insert')).toHaveLength(2);
+    expect(log.filter((r) => r.route === 'uploads.cancel')).toHaveLength(1);
+    expect(await backend.get('restart', (s) => digestOf(s), { signal })).toEqual(await digestOfSource(source));
   });
 
   it('treats "already exists" after a lost answer as success when the object carries this put\'s id', async () => {
