@@ -1,8 +1,9 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.js';
 import { CancelledError } from '../core/errors.js';
 import { ManagementApi } from './client.js';
-import { toCredentials } from './credentials.js';
+import { normalizeDomain, toCredentials } from './credentials.js';
 import { ManagementApiError, PaginationLimitError, TokenError } from './errors.js';
 import { createUsersImport, getJob, getJobErrors } from './jobs.js';
 import { addOrganizationMembers, listOrganizationMembers } from './organizations.js';
@@ -93,6 +94,31 @@ describe('ManagementApi through the SDK', () => {
     await clock.advance(50);
     ctl.abort();
     expect(await drive(clock, p)).toBeInstanceOf(CancelledError);
+  });
+});
+
+describe('raw calls and signals', () => {
+  it('request() sends JSON through the queue and parses the answer', async () => {
+    const { clock, fake, api } = setup((c) => json(200, { got: c.url.searchParams.get('q'), body: JSON.parse(String(c.body)) }));
+    const res = await drive(clock, api.request<{ got: string; body: unknown }>({ method: 'POST', path: '/users-by-email', query: { q: 'a b', skip: undefined }, body: { x: 1 } }));
+    expect(res).toEqual({ got: 'a b', body: { x: 1 } });
+    expect(fake.calls[0]!.url.search).toBe('?q=a+b');
+    expect(fake.calls[0]!.headers.get('authorization')).toBe('Bearer tok-1');
+    expect(api.queue.snapshot().routes['POST /users-by-email']?.requests).toBe(1);
+  });
+
+  it('leaves no abort listeners on a long-lived signal after SDK calls', async () => {
+    const { clock, api } = setup(() => json(200, { id: 'job_1', status: 'pending', type: 'users_export' }));
+    const ctl = new AbortController();
+    await drive(clock, Promise.all(Array.from({ length: 30 }, () => getJob(api, 'job_1', { signal: ctl.signal }))));
+    expect(getEventListeners(ctl.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('accepts host[:port] domains only', () => {
+    expect(normalizeDomain('localhost:8443')).toBe('localhost:8443');
+    expect(normalizeDomain('tenant.eu.auth0.com/')).toBe('tenant.eu.auth0.com');
+    expect(() => normalizeDomain('https://tenant.eu.auth0.com')).toThrow(/Invalid Auth0 domain/);
+    expect(() => toCredentials({ domain: 't.example.com', accessToken: '' })).toThrow(/empty/);
   });
 });
 

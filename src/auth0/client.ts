@@ -112,10 +112,15 @@ export class ManagementApi {
 
   /** Runs an SDK call with these options; SDK errors come back as the queue's typed errors. */
   async call<T>(fn: (ro: SdkRequestOptions) => Promise<T>, o: CallOptions = {}): Promise<T> {
+    // The SDK adds an abort listener to the signal it is given and never removes it; hand it a
+    // per-call signal so a long-lived one (the CLI's) does not collect a listener per call.
+    const link = linkSignal(o.signal);
     try {
-      return await fn(this.requestOptions(o));
+      return await fn(this.requestOptions({ ...o, signal: link.signal }));
     } catch (err) {
       throw fromSdkError(err, o.signal);
+    } finally {
+      link.dispose();
     }
   }
 
@@ -180,6 +185,15 @@ export class ManagementApi {
       return res;
     }
   };
+}
+
+function linkSignal(parent: AbortSignal | undefined): { signal: AbortSignal | undefined; dispose: () => void } {
+  if (!parent) return { signal: undefined, dispose: () => undefined };
+  const ctl = new AbortController();
+  const onAbort = () => ctl.abort(parent.reason);
+  if (parent.aborted) onAbort();
+  else parent.addEventListener('abort', onAbort, { once: true });
+  return { signal: ctl.signal, dispose: () => parent.removeEventListener('abort', onAbort) };
 }
 
 /** Maps an error thrown by the SDK back to a typed error. */
