@@ -17,7 +17,7 @@
  * below 10^-5. A per-field hash collision (1 in 65,536) can only hide the *name* of a changed
  * field, never the change itself (reported as field "?").
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { canonicalJson } from '../archive/manifest.js';
 import { throwIfAborted } from '../core/abort.js';
 import { isPlainObject } from './config-diff.js';
@@ -98,10 +98,9 @@ function fnv16(text: string): number {
   return ((h >>> 16) ^ h) & 0xffff;
 }
 
+/** sha256 of the parts joined by NUL (one native call: this runs several times per user). */
 function sha(...parts: string[]): Buffer {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p).update('\0');
-  return h.digest();
+  return hash('sha256', parts.join('\0'), 'buffer');
 }
 
 /** Open addressing on 64-bit keys → non-negative int; grows at 70% load. */
@@ -181,14 +180,13 @@ interface Fingerprinted {
   view: UserView;
   fp: Buffer;
   fieldHashes: number[];
-  canon: string[];
 }
 
 function fingerprint(record: unknown): Fingerprinted | undefined {
   const view = viewUser(record);
   if (!view) return undefined;
   const canon = comparableValues(record as Record<string, unknown>).map((v) => canonicalJson(v));
-  return { view, fp: sha(view.connection, ...canon), fieldHashes: canon.map(fnv16), canon };
+  return { view, fp: sha(view.connection, ...canon), fieldHashes: canon.map(fnv16) };
 }
 
 function selected(view: UserView, selection: UserSelection | undefined): boolean {
@@ -198,6 +196,22 @@ function selected(view: UserView, selection: UserSelection | undefined): boolean
 }
 
 const emailKey = (v: UserView): Buffer | undefined => (v.email === undefined ? undefined : sha('email', v.connection, v.email));
+
+/**
+ * Adds one user to an order-independent digest (four 32-bit lane sums) from its id hash and
+ * fingerprint, so a changed, added or removed user changes the digest (not a security hash:
+ * it detects change, it does not resist forgery).
+ */
+function addToDigest(lanes: Uint32Array, idKey: Buffer, fp: Buffer): void {
+  const i0 = idKey.readUInt32LE(0);
+  const i1 = idKey.readUInt32LE(4);
+  const f0 = fp.readUInt32LE(0);
+  const f1 = fp.readUInt32LE(4);
+  lanes[0] = ((lanes[0] ?? 0) + (i0 ^ f0)) >>> 0;
+  lanes[1] = ((lanes[1] ?? 0) + (i1 ^ f1)) >>> 0;
+  lanes[2] = ((lanes[2] ?? 0) + Math.imul(i0 ^ f1, 0x9e3779b1)) >>> 0;
+  lanes[3] = ((lanes[3] ?? 0) + Math.imul(i1 ^ f0, 0x85ebca6b)) >>> 0;
+}
 
 function addSample(list: string[], value: string, max: number): void {
   if (list.length < max) list.push(value);
@@ -227,8 +241,7 @@ export async function diffUsers(input: UsersDiffInput): Promise<UsersDiffResult>
     targetUsers++;
     const ek = emailKey(f.view);
     if (ek) byEmail.add(ek, row);
-    const d = sha(f.view.userId, f.view.connection, ...f.canon);
-    for (let i = 0; i < 4; i++) lanes[i] = ((lanes[i] ?? 0) + d.readUInt32LE(4 * i)) >>> 0;
+    addToDigest(lanes, idKey, f.fp);
   }
   const result: UsersDiffResult = {
     insert: 0, update: 0, unchanged: 0, matchedByEmail: 0, onlyInTarget: 0,
