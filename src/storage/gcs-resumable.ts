@@ -31,12 +31,13 @@ import { cancelledOr } from './streams.js';
 
 export interface SessionUploadOptions {
   sessionUri: string;
-  total: number;
+  /** Total bytes; omitted for a single-pass upload (`bytes a-b/*` until `finish`). */
+  total?: number;
   chunkSize: number;
   /** Hashes of the whole content from the first read: base64 md5 and crc32c, hex sha256. */
-  md5: string;
-  crc32c: string;
-  sha256: string;
+  md5?: string;
+  crc32c?: string;
+  sha256?: string;
   signal: AbortSignal;
   ctx: GcsErrorContext;
   maxResumes?: number;
@@ -115,7 +116,9 @@ export class SessionUpload {
 
   /** Sends all of `source`; resolves with the finalized object resource. */
   async send(source: Readable): Promise<ObjectResource> {
-    const { total, chunkSize } = this.o;
+    const { chunkSize } = this.o;
+    const total = this.o.total;
+    if (total === undefined) throw new StorageError('send() needs the total size; use sendIntermediate/sendFinal', this.o.ctx);
     const buffer = Buffer.allocUnsafe(Math.min(chunkSize, total));
     const hash = createHash('sha256');
     let offset = 0;
@@ -157,6 +160,32 @@ export class SessionUpload {
     return new CorruptObjectError(`the source changed between reads: ${problem}`, this.o.ctx);
   }
 
+  /**
+   * Single-pass uploads (no `total` at the start): sends one chunk that is not the last.
+   * `n` must be a multiple of 256 KiB (GCS rule for intermediate chunks).
+   */
+  async sendIntermediate(buffer: Buffer, start: number, n: number): Promise<void> {
+    try {
+      await this.sendChunk(buffer, start, n, false);
+    } catch (err) {
+      throw toStorageError(cancelledOr(err, this.o.signal), this.o.ctx);
+    }
+  }
+
+  /** Single-pass uploads: declares the total and whole-object hashes, then sends the last chunk. */
+  async sendFinal(buffer: Buffer, start: number, n: number, whole: { total: number; md5: string; crc32c: string }): Promise<ObjectResource> {
+    this.o.total = whole.total;
+    this.o.md5 = whole.md5;
+    this.o.crc32c = whole.crc32c;
+    try {
+      const resource = await this.sendChunk(buffer, start, n, true);
+      if (!resource) throw new StorageError('GCS did not finalize the object after its last chunk', this.o.ctx);
+      return resource;
+    } catch (err) {
+      throw toStorageError(cancelledOr(err, this.o.signal), this.o.ctx);
+    }
+  }
+
   /** Sends buffer[0..n) as bytes start..start+n-1; resolves with the resource if it was the last. */
   private async sendChunk(buffer: Buffer, start: number, n: number, last: boolean): Promise<ObjectResource | undefined> {
     let sent = 0;
@@ -192,7 +221,7 @@ export class SessionUpload {
         this.o.sessionUri,
         body,
         {
-          'Content-Range': `bytes ${first}-${lastByte}/${this.o.total}`,
+          'Content-Range': `bytes ${first}-${lastByte}/${this.o.total ?? '*'}`,
           ...(last ? { 'X-Goog-Hash': `crc32c=${this.o.crc32c},md5=${this.o.md5}` } : {}),
         },
         this.o.signal,
@@ -206,7 +235,7 @@ export class SessionUpload {
 
   /** How much the session holds, or the object resource if it is already finalized. */
   private async status(): Promise<number | ObjectResource> {
-    const res = await put(this.o.sessionUri, undefined, { 'Content-Range': `bytes */${this.o.total}` }, this.o.signal);
+    const res = await put(this.o.sessionUri, undefined, { 'Content-Range': `bytes */${this.o.total ?? '*'}` }, this.o.signal);
     if (res.status === 308) return persistedFrom(res);
     if (res.status >= 200 && res.status < 300) return JSON.parse(res.text) as ObjectResource;
     throw httpError(res);

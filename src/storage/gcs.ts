@@ -104,9 +104,89 @@ export class GcsBackend implements StorageBackend {
     if (this.chunkSize % (256 * 1024) !== 0) throw new RangeError('chunkSize must be a multiple of 256 KiB');
   }
 
+  /**
+   * Sources of unknown size and hash (e.g. an archive produced while it is uploaded) are read
+   * ONCE: see putSinglePass. Others are read twice (hashes first, so GCS checks the content).
+   */
   async put(key: string, source: ReopenableSource, options: PutOptions): Promise<ObjectInfo> {
     throwIfAborted(options.signal);
     checkKey(key, 'put', this.location);
+    if (options.size === undefined && options.sha256 === undefined) return this.putSinglePass(key, source, options);
+    return this.putTwoPass(key, source, options);
+  }
+
+  /**
+   * One pass over the source. Up to `simpleUploadMaxBytes` is buffered; a source that ends
+   * there goes as one request with its hashes (same as a two-pass put). A longer one starts a
+   * resumable session and streams `chunkSize` chunks with `bytes a-b/*`, hashing as it goes;
+   * the last chunk declares the total and carries `X-Goog-Hash` (md5, crc32c), so GCS refuses to
+   * finalize different bytes. sha256 is returned in ObjectInfo but not stored as metadata.
+   */
+  private async putSinglePass(key: string, source: ReopenableSource, options: PutOptions): Promise<ObjectInfo> {
+    const overwrite = options.overwrite ?? false;
+    const ctx: GcsErrorContext = {
+      operation: 'put',
+      location: this.location,
+      key,
+      signal: options.signal,
+      preconditionMessage: overwrite === false ? 'object already exists' : 'object is not at the expected version',
+    };
+    const chunkSize = this.chunkSize;
+    const buffer = Buffer.allocUnsafe(Math.max(chunkSize, this.simpleUploadMaxBytes));
+    const sha256 = createHash('sha256');
+    const md5 = createHash('md5');
+    const crc32c = new Crc32c();
+    let filled = 0;
+    let offset = 0;
+    let sessionUri: string | undefined;
+    let upload: SessionUpload | undefined;
+    const file = this.bucket.file(this.prefix + key);
+    const contentType = options.contentType ?? 'application/octet-stream';
+    const preconditionOpts = overwrite === true ? undefined : { ifGenerationMatch: overwrite === false ? 0 : overwrite.version };
+    try {
+      const stream = addAbortSignal(options.signal, await source());
+      for await (const raw of stream as AsyncIterable<Buffer | string>) {
+        const piece = typeof raw === 'string' ? Buffer.from(raw) : raw;
+        sha256.update(piece);
+        md5.update(piece);
+        crc32c.update(piece);
+        let at = 0;
+        while (at < piece.length) {
+          if (upload === undefined && filled === buffer.length) {
+            sessionUri = await startSession(file, { metadata: { contentType, metadata: { ...options.metadata } }, ...(preconditionOpts ? { preconditionOpts } : {}) }, options.signal);
+            upload = new SessionUpload({ sessionUri, chunkSize, signal: options.signal, ctx });
+          }
+          if (upload !== undefined && filled >= chunkSize) {
+            // more data follows, so the buffered chunk is not the last one
+            await upload.sendIntermediate(buffer, offset, chunkSize);
+            buffer.copy(buffer, 0, chunkSize, filled);
+            filled -= chunkSize;
+            offset += chunkSize;
+          }
+          const n = Math.min(buffer.length - filled, piece.length - at);
+          piece.copy(buffer, filled, at, at + n);
+          filled += n;
+          at += n;
+        }
+      }
+      const whole = { total: offset + filled, md5: md5.digest('base64'), crc32c: crc32c.base64() };
+      const digestSha = sha256.digest('hex');
+      if (upload === undefined) {
+        const content = Buffer.from(buffer.subarray(0, filled));
+        return await this.putTwoPass(key, () => Readable.from([content]), { ...options, size: filled, sha256: digestSha });
+      }
+      const resource = (await upload.sendFinal(buffer, offset, filled, whole)) as FileMetadata;
+      if (resource.md5Hash !== whole.md5 || resource.crc32c !== whole.crc32c) {
+        throw new CorruptObjectError(`GCS stored different content (md5 ${String(resource.md5Hash)}, crc32c ${String(resource.crc32c)})`, ctx);
+      }
+      return { ...this.info(key, resource), sha256: digestSha };
+    } catch (err) {
+      if (sessionUri) await cancelSession(sessionUri);
+      throw toStorageError(err, ctx);
+    }
+  }
+
+  private async putTwoPass(key: string, source: ReopenableSource, options: PutOptions): Promise<ObjectInfo> {
     const overwrite = options.overwrite ?? false;
     const ctx: GcsErrorContext = {
       operation: 'put',

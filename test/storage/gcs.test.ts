@@ -65,8 +65,9 @@ describe('gcs backend specifics (fake)', () => {
   });
 
   it('uploads large objects in resumable chunks (308 until the last) and small ones in one request', async () => {
-    await backend.put('small', bytes('tiny'), { signal });
-    await backend.put('large', generated('large', 3 * MIB + 5), { signal });
+    // a known size selects the two-pass put: hashes first, then GCS checks them up front
+    await backend.put('small', bytes('tiny'), { signal, size: 4 });
+    await backend.put('large', generated('large', 3 * MIB + 5), { signal, size: 3 * MIB + 5 });
     const log = fake.requests().filter((r) => r.bucket === bucket);
     expect(log.map((r) => `${r.route} ${r.uploadType ?? ''} ${r.contentRange ?? ''} ${r.status}`)).toEqual([
       'objects.insert multipart  200',
@@ -78,10 +79,36 @@ describe('gcs backend specifics (fake)', () => {
     ]);
   });
 
+  it('streams a source of unknown size in one pass: chunks with an open total, hashes on the last', async () => {
+    let opens = 0;
+    const source = () => {
+      opens++;
+      return generatedStream('single', 2 * MIB + 7);
+    };
+    const info = await backend.put('single', source, { signal });
+    expect(opens).toBe(1);
+    const log = fake.requests().filter((r) => r.bucket === bucket);
+    expect(log.map((r) => `${r.route} ${r.contentRange ?? ''} ${r.status}`)).toEqual([
+      'objects.insert  200',
+      `uploads.chunk bytes 0-${MIB - 1}/* 308`,
+      `uploads.chunk bytes ${MIB}-${2 * MIB - 1}/* 308`,
+      `uploads.chunk bytes ${2 * MIB}-${2 * MIB + 6}/${2 * MIB + 7} 200`,
+    ]);
+    expect(info.sha256).toBe((await digestOfSource(generated('single', 2 * MIB + 7))).sha256);
+    expect(await backend.get('single', (s) => digestOf(s), { signal })).toEqual(await digestOfSource(generated('single', 2 * MIB + 7)));
+  });
+
+  it('sends a small source of unknown size in one request after reading it once', async () => {
+    let opens = 0;
+    await backend.put('one-shot', () => (opens++, Readable.from([Buffer.from('hello')])), { signal });
+    expect(opens).toBe(1);
+    expect(fake.requests().filter((r) => r.bucket === bucket).map((r) => r.route)).toEqual(['objects.insert']);
+  });
+
   it('resumes its session after the connection drops mid-chunk, without starting over', async () => {
     fake.faults.add({ route: 'uploads.chunk', dropAfterBytes: 300_000, times: 1 });
     const source = generated('dropped', 2 * MIB + 1);
-    const info = await backend.put('dropped', source, { signal });
+    const info = await backend.put('dropped', source, { signal, size: 2 * MIB + 1 });
     expect(info.sha256).toBe((await digestOfSource(source)).sha256);
     const total = 2 * MIB + 1;
     const log = fake.requests().filter((r) => r.bucket === bucket);
@@ -130,7 +157,7 @@ describe('gcs backend specifics (fake)', () => {
   it('stops a resumable upload before its last chunk when the source changes between reads', async () => {
     let opens = 0;
     const source = () => generatedStream(opens++ === 0 ? 'first read' : 'second read', 3 * MIB);
-    await expect(backend.put('unstable', source, { signal })).rejects.toBeInstanceOf(CorruptObjectError);
+    await expect(backend.put('unstable', source, { signal, size: 3 * MIB })).rejects.toBeInstanceOf(CorruptObjectError);
     expect(await backend.stat('unstable', { signal })).toBeUndefined();
     expect(fake.requests().some((r) => r.route === 'uploads.chunk' && r.status === 200)).toBe(false);
     expect(fake.activeUploads().filter((u) => u.bucket === bucket)).toEqual([]);
