@@ -6,6 +6,7 @@
  * (a second SIGINT exits at once). Errors map to exit codes through core/exit-codes.ts
  * (documented in docs/exit-codes.md): expected failures print one line, unexpected ones a stack.
  */
+import { setMaxListeners } from 'node:events';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
@@ -16,6 +17,8 @@ import { toolVersion } from './version.js';
 
 export async function run(argv: string[]): Promise<number> {
   const controller = new AbortController();
+  // one signal reaches every concurrent request: each adds a listener, none leaks
+  setMaxListeners(0, controller.signal);
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts++;
