@@ -113,6 +113,11 @@ describe('diffUsers', () => {
     expect(byId.sample.insert).toEqual(['auth0|1']);
     const byConn = await diffUsers(input(snapshot, target, { selection: { connection: 'db2' } }));
     expect([byConn.snapshotUsers, byConn.insert, byConn.targetUsers, byConn.onlyInTarget]).toEqual([1, 1, 1, 1]);
+    // the same selection for memberships
+    expect(byConn.includesUser({ user_id: 'auth0|3' })).toBe(true);
+    expect(byConn.includesUser({ user_id: 'auth0|1' })).toBe(false);
+    expect(byEmail.includesUser({ user_id: 'auth0|x', email: 'b@X.com' })).toBe(true);
+    expect(byEmail.includesUser({ user_id: 'auth0|1', email: 'a@x.com' })).toBe(false);
   });
 
   it('digests the target independently of export order, and sensitively to any comparable field', async () => {

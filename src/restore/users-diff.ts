@@ -11,8 +11,9 @@
  * 3. Only when needed, read the target again: sample users only the target has, and learn the
  *    target user_id of users matched by email (for membership translation).
  *
- * Memory: about 90 bytes per target user (measured in docs/restore-plan.md), no strings kept.
- * better-sqlite3 was not used: it is a devDependency, so it is not installed with the package.
+ * Memory (user-index.ts): 67–134 bytes per target user depending on where the power-of-two
+ * growth falls, no strings kept: 85 MB allocated for 1M target users. better-sqlite3 was not
+ * used: it is a devDependency, so it is not installed with the package.
  * Collisions: 64-bit keys and fingerprints; the chance of a false match among 10^7 users is
  * below 10^-5. A per-field hash collision (1 in 65,536) can only hide the *name* of a changed
  * field, never the change itself (reported as field "?").
@@ -21,6 +22,7 @@ import { createHash, hash } from 'node:crypto';
 import { canonicalJson } from '../archive/manifest.js';
 import { throwIfAborted } from '../core/abort.js';
 import { isPlainObject } from './config-diff.js';
+import { TargetRows, U64Index } from './user-index.js';
 import type { CountSample, UsersPlan } from './types.js';
 
 /** What a bulk import can set, and so what a restore compares. */
@@ -30,7 +32,7 @@ export const COMPARABLE_FIELDS = [
 ] as const;
 /** Import with upsert leaves these unchanged on existing users. */
 export const NOT_UPSERTABLE = new Set(['blocked', 'email', 'username', 'phone_number']);
-const NF = COMPARABLE_FIELDS.length;
+export const NF = COMPARABLE_FIELDS.length;
 
 export interface UserSelection {
   /** `--user`: a user_id or an email (case-insensitive). */
@@ -59,6 +61,11 @@ export interface UsersDiffResult extends UsersPlan {
   hasTargetUser(userId: string): boolean;
   /** Snapshot user_id → target user_id, for users matched by email. */
   emailMatches: ReadonlyMap<string, string>;
+  /**
+   * Whether a membership's user is part of the selection: always without one; by user_id or
+   * email for `--user`; for `--connection`, whether the snapshot has that user in the connection.
+   */
+  includesUser(ref: { user_id: string; email?: string }): boolean;
 }
 
 interface UserView {
@@ -101,79 +108,6 @@ function fnv16(text: string): number {
 /** sha256 of the parts joined by NUL (one native call: this runs several times per user). */
 function sha(...parts: string[]): Buffer {
   return hash('sha256', parts.join('\0'), 'buffer');
-}
-
-/** Open addressing on 64-bit keys → non-negative int; grows at 70% load. */
-class U64Index {
-  private keys = new Uint32Array(2 * 1024);
-  private vals = new Int32Array(1024).fill(-1);
-  private size = 0;
-
-  get(key: Buffer): number {
-    const mask = this.vals.length - 1;
-    const hi = key.readUInt32LE(0);
-    const lo = key.readUInt32LE(4);
-    for (let i = lo & mask; ; i = (i + 1) & mask) {
-      const v = this.vals[i] ?? -1;
-      if (v === -1) return -1;
-      if (this.keys[2 * i] === hi && this.keys[2 * i + 1] === lo) return v;
-    }
-  }
-
-  /** Sets key → val unless the key exists; returns the value now stored. */
-  add(key: Buffer, val: number): number {
-    if ((this.size + 1) * 10 > this.vals.length * 7) this.grow();
-    const existing = this.get(key);
-    if (existing !== -1) return existing;
-    this.place(key.readUInt32LE(0), key.readUInt32LE(4), val);
-    this.size++;
-    return val;
-  }
-
-  private place(hi: number, lo: number, val: number): void {
-    const mask = this.vals.length - 1;
-    let i = lo & mask;
-    while ((this.vals[i] ?? -1) !== -1) i = (i + 1) & mask;
-    this.keys[2 * i] = hi;
-    this.keys[2 * i + 1] = lo;
-    this.vals[i] = val;
-  }
-
-  private grow(): void {
-    const { keys, vals } = this;
-    this.keys = new Uint32Array(keys.length * 2);
-    this.vals = new Int32Array(vals.length * 2).fill(-1);
-    for (let i = 0; i < vals.length; i++) {
-      const v = vals[i] ?? -1;
-      if (v !== -1) this.place(keys[2 * i] ?? 0, keys[2 * i + 1] ?? 0, v);
-    }
-  }
-}
-
-/** Target users as fixed-size rows: fingerprint (8 bytes), field hashes (2 × NF bytes), seen flag. */
-class TargetRows {
-  fp = new Uint32Array(2 * 1024);
-  fields = new Uint16Array(NF * 1024);
-  seen = new Uint8Array(1024);
-  count = 0;
-
-  push(fp: Buffer, fieldHashes: number[]): number {
-    if (this.count === this.seen.length) {
-      const grow = <T extends Uint32Array | Uint16Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-        const b = make(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.fp = grow(this.fp, (n) => new Uint32Array(n));
-      this.fields = grow(this.fields, (n) => new Uint16Array(n));
-      this.seen = grow(this.seen, (n) => new Uint8Array(n));
-    }
-    const row = this.count++;
-    this.fp[2 * row] = fp.readUInt32LE(0);
-    this.fp[2 * row + 1] = fp.readUInt32LE(4);
-    this.fields.set(fieldHashes, row * NF);
-    return row;
-  }
 }
 
 interface Fingerprinted {
@@ -222,35 +156,95 @@ function bump(map: Record<string, number>, key: string): void {
 }
 
 /** Streams both user lists once (twice for the target when needed) and classifies every snapshot user. */
+interface TargetIndex {
+  byId: U64Index;
+  byEmail: U64Index;
+  rows: TargetRows;
+  count: number;
+  digest: string;
+}
+
+/** Pass 1: the selected target users into the typed indexes, with the order-independent digest. */
+async function indexTarget(input: UsersDiffInput): Promise<TargetIndex> {
+  const idx: TargetIndex = { byId: new U64Index(), byEmail: new U64Index(), rows: new TargetRows(NF), count: 0, digest: '' };
+  const lanes = new Uint32Array(4);
+  for await (const record of input.target()) {
+    throwIfAborted(input.signal);
+    const f = fingerprint(record);
+    if (!f || !selected(f.view, input.selection)) continue;
+    const idKey = sha(f.view.userId);
+    if (idx.byId.get(idKey) !== -1) continue; // a user_id twice in one export: the first counts
+    const row = idx.rows.push(f.fp, f.fieldHashes);
+    idx.byId.add(idKey, row);
+    idx.count++;
+    const ek = emailKey(f.view);
+    if (ek) idx.byEmail.add(ek, row);
+    addToDigest(lanes, idKey, f.fp);
+  }
+  idx.digest = createHash('sha256').update(Buffer.from(lanes.buffer)).update(String(idx.count)).digest('hex');
+  return idx;
+}
+
+/** Why a selected snapshot user cannot be imported, or undefined. */
+function notImportableReason(view: UserView): string | undefined {
+  if (view.provider !== 'auth0') return `not a database user (provider ${view.provider}): bulk import cannot create it; it comes back at the next login`;
+  if (view.email === undefined) return 'no email: the import schema requires one';
+  return undefined;
+}
+
+/** Pass 2, one importable snapshot user: insert, unchanged or update (naming the changed fields). */
+function classify(f: Fingerprinted, idx: TargetIndex, result: UsersDiffResult, emailMatchedRows: Map<number, string>, max: number): void {
+  const counts = (result.byConnection[f.view.connection] ??= { insert: 0, update: 0, unchanged: 0 });
+  let row = idx.byId.get(sha(f.view.userId));
+  if (row === -1) {
+    const ek = emailKey(f.view);
+    row = ek ? idx.byEmail.get(ek) : -1;
+    if (row !== -1) {
+      result.matchedByEmail++;
+      emailMatchedRows.set(row, f.view.userId);
+    }
+  }
+  if (row === -1) {
+    result.insert++;
+    counts.insert++;
+    addSample(result.sample.insert, f.view.userId, max);
+    return;
+  }
+  const { rows } = idx;
+  rows.seen[row] = 1;
+  if (rows.fp[2 * row] === f.fp.readUInt32LE(0) && rows.fp[2 * row + 1] === f.fp.readUInt32LE(4)) {
+    result.unchanged++;
+    counts.unchanged++;
+    return;
+  }
+  result.update++;
+  counts.update++;
+  addSample(result.sample.update, f.view.userId, max);
+  const changed = COMPARABLE_FIELDS.filter((_, i) => rows.fields[row * NF + i] !== f.fieldHashes[i]);
+  for (const field of changed.length > 0 ? changed : ['?']) {
+    bump(result.changedFields, field);
+    if (NOT_UPSERTABLE.has(field)) bump(result.notUpsertable, field);
+  }
+}
+
+/** Streams both user lists once (twice for the target when needed) and classifies every snapshot user. */
 export async function diffUsers(input: UsersDiffInput): Promise<UsersDiffResult> {
   const { signal, selection } = input;
   const max = input.sampleSize ?? 5;
-  const byId = new U64Index();
-  const byEmail = new U64Index();
-  const rows = new TargetRows();
-  const lanes = new Uint32Array(4);
-  let targetUsers = 0;
-  for await (const record of input.target()) {
-    throwIfAborted(signal);
-    const f = fingerprint(record);
-    if (!f || !selected(f.view, selection)) continue;
-    const idKey = sha(f.view.userId);
-    if (byId.get(idKey) !== -1) continue; // a user_id twice in one export: the first counts
-    const row = rows.push(f.fp, f.fieldHashes);
-    byId.add(idKey, row);
-    targetUsers++;
-    const ek = emailKey(f.view);
-    if (ek) byEmail.add(ek, row);
-    addToDigest(lanes, idKey, f.fp);
-  }
+  const idx = await indexTarget(input);
+  const selectedIds = new U64Index();
   const result: UsersDiffResult = {
     insert: 0, update: 0, unchanged: 0, matchedByEmail: 0, onlyInTarget: 0,
     changedFields: {}, notUpsertable: {}, notImportable: [], byConnection: {},
     sample: { insert: [], update: [], onlyInTarget: [] },
-    snapshotUsers: 0, targetUsers,
-    targetDigest: createHash('sha256').update(Buffer.from(lanes.buffer)).update(String(targetUsers)).digest('hex'),
-    hasTargetUser: (userId) => byId.get(sha(userId)) !== -1,
+    snapshotUsers: 0, targetUsers: idx.count, targetDigest: idx.digest,
+    hasTargetUser: (userId) => idx.byId.get(sha(userId)) !== -1,
     emailMatches: new Map(),
+    includesUser: (ref) => {
+      if (selection?.connection !== undefined) return selectedIds.get(sha(ref.user_id)) !== -1;
+      if (selection?.user !== undefined) return ref.user_id === selection.user || ref.email?.toLowerCase() === selection.user.toLowerCase();
+      return true;
+    },
   };
   const notImportable = new Map<string, CountSample>();
   const emailMatchedRows = new Map<number, string>();
@@ -263,52 +257,14 @@ export async function diffUsers(input: UsersDiffInput): Promise<UsersDiffResult>
     }
     if (!selected(f.view, selection)) continue;
     result.snapshotUsers++;
-    if (f.view.provider !== 'auth0') {
-      addNotImportable(notImportable, `not a database user (provider ${f.view.provider}): bulk import cannot create it; it comes back at the next login`, f.view.userId, max);
-      continue;
-    }
-    if (f.view.email === undefined) {
-      addNotImportable(notImportable, 'no email: the import schema requires one', f.view.userId, max);
-      continue;
-    }
-    const counts = (result.byConnection[f.view.connection] ??= { insert: 0, update: 0, unchanged: 0 });
-    let row = byId.get(sha(f.view.userId));
-    if (row === -1) {
-      const ek = emailKey(f.view);
-      row = ek ? byEmail.get(ek) : -1;
-      if (row !== -1) {
-        result.matchedByEmail++;
-        emailMatchedRows.set(row, f.view.userId);
-      }
-    }
-    if (row === -1) {
-      result.insert++;
-      counts.insert++;
-      addSample(result.sample.insert, f.view.userId, max);
-      continue;
-    }
-    rows.seen[row] = 1;
-    if (rows.fp[2 * row] === f.fp.readUInt32LE(0) && rows.fp[2 * row + 1] === f.fp.readUInt32LE(4)) {
-      result.unchanged++;
-      counts.unchanged++;
-      continue;
-    }
-    result.update++;
-    counts.update++;
-    addSample(result.sample.update, f.view.userId, max);
-    let named = false;
-    f.fieldHashes.forEach((h, i) => {
-      if (rows.fields[row * NF + i] === h) return;
-      const field = COMPARABLE_FIELDS[i] ?? '?';
-      named = true;
-      bump(result.changedFields, field);
-      if (NOT_UPSERTABLE.has(field)) bump(result.notUpsertable, field);
-    });
-    if (!named) bump(result.changedFields, '?');
+    if (selection?.connection !== undefined) selectedIds.add(sha(f.view.userId), 0);
+    const reason = notImportableReason(f.view);
+    if (reason !== undefined) addNotImportable(notImportable, reason, f.view.userId, max);
+    else classify(f, idx, result, emailMatchedRows, max);
   }
-  for (let row = 0; row < rows.count; row++) if (rows.seen[row] === 0) result.onlyInTarget++;
+  for (let row = 0; row < idx.rows.count; row++) if (idx.rows.seen[row] === 0) result.onlyInTarget++;
   result.notImportable = [...notImportable.values()].sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1));
-  if (result.onlyInTarget > 0 || emailMatchedRows.size > 0) await secondTargetPass(input, byId, rows, emailMatchedRows, result, max);
+  if (result.onlyInTarget > 0 || emailMatchedRows.size > 0) await secondTargetPass(input, idx, emailMatchedRows, result, max);
   return result;
 }
 
@@ -319,8 +275,10 @@ function addNotImportable(groups: Map<string, CountSample>, reason: string, id: 
   groups.set(reason, g);
 }
 
-async function secondTargetPass(input: UsersDiffInput, byId: U64Index, rows: TargetRows, emailMatchedRows: Map<number, string>, result: UsersDiffResult, max: number): Promise<void> {
+/** Pass 3: samples of users only the target has, and the target ids of users matched by email. */
+async function secondTargetPass(input: UsersDiffInput, idx: TargetIndex, emailMatchedRows: Map<number, string>, result: UsersDiffResult, max: number): Promise<void> {
   const matches = result.emailMatches as Map<string, string>;
+  const { byId, rows } = idx;
   for await (const record of input.target()) {
     throwIfAborted(input.signal);
     const view = viewUser(record);
