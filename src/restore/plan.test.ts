@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { A0vaultError, SafetyError } from '../core/errors.js';
 import type { OrgMemberRecord, RoleMemberRecord } from '../snapshot/memberships.js';
 import { diffMemberships, resolverFromUsersDiff, summarizeMemberships } from './membership-diff.js';
-import { checkDeleteBudget, checkPlanStillApplies, checkTargetTenant, planRestore, type PlanRestoreOptions, type SnapshotState, type TargetState } from './plan.js';
+import { checkDeleteBudget, checkPlanStillApplies, checkTargetTenant, parsePlan, planProblems, planRestore, type PlanRestoreOptions, type SnapshotState, type TargetState } from './plan.js';
 import type { ConfigDoc } from './types.js';
 import { diffUsers } from './users-diff.js';
 
@@ -100,7 +100,7 @@ describe('planRestore', () => {
     expect(plan.steps.map((s) => s.type)).toEqual(['config', 'users', 'memberships']);
     expect(plan.config.roles).toEqual({ create: [{ name: 'viewer' }], update: [{ name: 'admin', changes: [{ path: 'description', from: 'Old text', to: 'Admins' }] }], unchanged: 0, onlyInTarget: [{ name: 'legacy', willDelete: false }] });
     expect(plan.config.clients?.onlyInTarget).toEqual([{ name: 'a0vault', willDelete: false }]);
-    expect(plan.cannotCompare).toEqual(['connections[github].options.client_secret']);
+    expect(plan.cannotCompare).toEqual(['connections[github].options.client_secret', 'users.password_hash', 'users.mfa_factors']);
     expect([plan.users.insert, plan.users.update, plan.users.unchanged]).toEqual([1, 1, 1]);
     expect(plan.users.notImportable.map((g) => g.count)).toEqual([1]);
     expect(plan.memberships.roleMembers).toEqual({ add: 1, remove: 0, unchanged: 1 });
@@ -193,5 +193,24 @@ describe('planRestore', () => {
     expect(() => planRestore(snapshot, withoutUsers, opts())).toThrow(A0vaultError);
     expect(() => planRestore(snapshot, withoutUsers, opts({ selection: { exclude: ['users'] } }))).not.toThrow();
     expect(() => planRestore(snapshot, target, opts({ maxDeletes: -1 }))).toThrow(/max-deletes/);
+  });
+});
+
+describe('parsePlan', () => {
+  it('reads back every plan it can make, and refuses anything else', async () => {
+    const { snapshot, target } = await states(world(), true);
+    const plans = [
+      planRestore(snapshot, target, opts()),
+      planRestore(snapshot, target, opts({ allowDelete: true, maxDeletes: 9, users: 'insert', selection: { exclude: ['tenant'] } })),
+      planRestore(snapshot, target, opts({ selection: { user: 'a@x.com' } })),
+    ];
+    for (const plan of plans) {
+      expect(planProblems(plan)).toEqual([]);
+      expect(parsePlan(JSON.stringify(plan), 'plan.json')).toEqual(plan);
+    }
+    expect(() => parsePlan('{', 'p.json')).toThrow(/p.json is not JSON/);
+    const bad = { ...plans[0], summary: { changes: -1 }, extra: true };
+    expect(() => parsePlan(JSON.stringify(bad), 'p.json')).toThrow(A0vaultError);
+    expect(planProblems(bad).join('\n')).toMatch(/summary.*required|changes/);
   });
 });

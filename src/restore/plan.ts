@@ -14,6 +14,9 @@
  *    printing a refused plan).
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import formatsModule from 'ajv-formats';
 import { canonicalJson } from '../archive/manifest.js';
 import { A0vaultError, SafetyError } from '../core/errors.js';
 import { diffConfig, isPlainObject } from './config-diff.js';
@@ -54,6 +57,9 @@ export interface PlanRestoreOptions {
   /** false: return a plan over the delete budget instead of throwing (to print it). Default true. */
   enforceSafety?: boolean;
 }
+
+/** User fields the API never exports, so a restore can never compare them (docs/restore-plan.md). */
+export const USERS_CANNOT_COMPARE: readonly string[] = ['users.password_hash', 'users.mfa_factors'];
 
 const sameDomain = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
@@ -191,10 +197,37 @@ export function planRestore(snapshot: SnapshotState, target: TargetState, option
     config: config.types,
     users,
     memberships,
-    cannotCompare: config.cannotCompare,
+    cannotCompare: [...config.cannotCompare, ...(steps.has('users') ? USERS_CANNOT_COMPARE : [])],
     warnings: [...config.warnings, ...(steps.has('users') ? usersWarnings(users, usersMode, snapshot.config, target.config) : [])],
   };
   const plan: Plan = { ...partial, summary: summarize(partial, steps), targetFingerprint: computeTargetFingerprint(target, selection) };
   if (options.enforceSafety !== false) checkDeleteBudget(plan);
   return plan;
+}
+
+export const PLAN_SCHEMA_URL = new URL('../../schemas/plan.schema.json', import.meta.url);
+let planValidator: ValidateFunction | undefined;
+
+/** Problems of `value` as a plan (schemas/plan.schema.json); empty when it is one. */
+export function planProblems(value: unknown): string[] {
+  if (!planValidator) {
+    const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
+    formatsModule.default(ajv);
+    planValidator = ajv.compile(JSON.parse(readFileSync(PLAN_SCHEMA_URL, 'utf8')) as object);
+  }
+  if (planValidator(value)) return [];
+  return (planValidator.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? e.keyword}`);
+}
+
+/** Reads a saved plan (`--plan plan.json`); a file that is not a valid plan is a usage error naming `source`. */
+export function parsePlan(text: string, source: string): Plan {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new A0vaultError('usage', `${source} is not JSON`, { cause: err, details: { source } });
+  }
+  const problems = planProblems(value);
+  if (problems.length > 0) throw new A0vaultError('usage', `${source} is not an a0vault plan: ${problems.slice(0, 5).join('; ')}`, { details: { source, problems } });
+  return value as Plan;
 }
