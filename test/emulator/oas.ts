@@ -153,7 +153,8 @@ export function documentedMessage(op: OasOperation | undefined, status: number):
 // ajv
 
 function buildAjv(doc: OasDocument): Ajv2020 {
-  const ajv = new Ajv2020({ strict: false, allErrors: true, verbose: true, logger: false, validateFormats: true });
+  // unicodeRegExp off: some patterns in the document (e.g. `[\w-\.]`) are invalid in unicode mode
+  const ajv = new Ajv2020({ strict: false, allErrors: true, verbose: true, logger: false, validateFormats: true, unicodeRegExp: false });
   addFormats(ajv);
   // The document uses Auth0-specific format names (callback-url, client-id, …) whose rules
   // are not published; they are accepted as-is.
@@ -207,6 +208,15 @@ function compile(ajv: AjvInstance, schema: Json): ValidateFunction {
 export function strictValidator(schema: Json): ValidateFunction {
   strictAjv ??= buildAjv(oasDocument());
   return compile(strictAjv, schema);
+}
+
+/** A validator factory over another copy of the document (e.g. with documented errata applied). */
+export function validatorFactory(doc: OasDocument): (schema: Json) => ValidateFunction {
+  let ajv: Ajv2020 | undefined;
+  return (schema) => {
+    ajv ??= buildAjv(doc);
+    return compile(ajv, schema);
+  };
 }
 
 let relaxedDocFactory: (() => OasDocument) | undefined;

@@ -6,8 +6,8 @@
  *   /__emulator/…    admin API, no token, loopback only (admin.ts)
  *   other            routes mounted at the root by route modules (e.g. export downloads), else 404
  *
- * Keep-alive is 70 s (deploy-cli blocks its event loop ~15 s and then reuses sockets;
- * ../shared/research/deploy-cli-sdk.md B4). `close()` ends every connection.
+ * Keep-alive is 600 s by default (deploy-cli blocks its event loop 15-60 s and then reuses
+ * sockets; ../shared/research/deploy-cli-sdk.md B4). `close()` ends every connection.
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -19,6 +19,7 @@ import type { Tenant } from './contract.js';
 import { FaultRegistry } from './faults.js';
 import { handleApi } from './http/api.js';
 import { readBody } from './http/body.js';
+import { internalCaller } from './http/internal.js';
 import { errorAnswer, notFoundAnswer, send } from './http/respond.js';
 import { Router } from './http/router.js';
 import { ApiError, type EmuRequest, type RouteContext, type RouteDef } from './http/types.js';
@@ -59,6 +60,12 @@ export interface EmulatorOptions {
   /** Fixed credentials for the emulator's own client (default: random per process). */
   clientId?: string;
   clientSecret?: string;
+  /**
+   * Idle keep-alive timeout in ms (default 600,000; ≥ 65 s as deploy-cli needs). Long by default:
+   * a client in the same process may block the event loop for a minute compiling its schema,
+   * and a server-side close racing the client's reuse of the socket ends in ECONNRESET.
+   */
+  keepAliveMs?: number;
   /** Where unexpected handler errors are reported (default stderr). */
   onError?: (err: unknown) => void;
 }
@@ -136,8 +143,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       } else res.destroy();
     });
   });
-  server.keepAliveTimeout = 70_000;
-  server.headersTimeout = 75_000;
+  server.keepAliveTimeout = options.keepAliveMs ?? 600_000;
+  server.headersTimeout = server.keepAliveTimeout + 5_000;
   server.requestTimeout = 0;
   server.on('connection', (s: Socket) => {
     sockets.add(s);
@@ -149,7 +156,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   });
 
   async function seed(name: SeedName, extraUsers: number): Promise<void> {
-    applySeed(name, { store, domain, now, mgmt });
+    await applySeed(name, { store, domain, now, mgmt, call: internalCaller(router, context) });
     await users.seed({ seed: name, users: extraUsers, context: context() });
   }
 

@@ -1,22 +1,30 @@
 /**
- * The one place where the user module (users/, jobs/) is plugged into the server: its store,
- * its routes and its seeding. Until that module exists the emulator runs with an empty user
- * store and no user routes.
+ * The one place where the user module (users/, jobs/) is plugged into the server: the SQLite
+ * user store, the user/membership/job routes, and the user part of the seeds (`demo`: ~1,000
+ * users with metadata and memberships; `--users N`: N generated users, deterministic).
  */
 import type { MemoryConfigStore } from './config-store.js';
 import type { UserStore } from './contract.js';
 import type { RouteContext, RouteDef } from './http/types.js';
+import { createJobService, jobRoutes } from './jobs/index.js';
 import type { SeedName } from './seeds/index.js';
-import { emptyUserStore } from './users-fallback.js';
+import { createUserStore, membershipRoutes, seedDemoUsers, seedUsers, userRoutes } from './users/index.js';
 
 export interface UsersModuleOptions {
   store: MemoryConfigStore;
   now: () => number;
+  /** Directory under which the SQLite scratch directory is created (default: OS temp dir). */
   dataDir?: string;
+  /** Seconds an export download URL stays valid. */
   exportUrlTtl: number;
+  /** Milliseconds from export-job creation to completion. */
   jobLatencyMs: number;
+  /** Import speed, users per second per job. */
   importRate: number;
+  /** Seconds job data is kept. */
   jobTtl: number;
+  /** Base name of export files (the tenant name). */
+  tenantName?: string;
 }
 
 export interface UsersModule {
@@ -27,11 +35,30 @@ export interface UsersModule {
   close(): Promise<void>;
 }
 
-export async function createUsers(_opts: UsersModuleOptions): Promise<UsersModule> {
+/** Seed for generated users: fixed, so `--users N` gives the same users on every start. */
+export const GENERATED_USERS_SEED = 'a0vault-emulator';
+
+export async function createUsers(opts: UsersModuleOptions): Promise<UsersModule> {
+  const users = createUserStore({ now: opts.now, dir: opts.dataDir });
+  users.watch(opts.store);
+  const jobs = createJobService(users, {
+    now: opts.now,
+    exportLatencyMs: opts.jobLatencyMs,
+    locationTtlMs: opts.exportUrlTtl * 1000,
+    jobTtlMs: opts.jobTtl * 1000,
+    importUsersPerSecond: opts.importRate,
+    tenantName: opts.tenantName ?? 'emulator',
+  });
   return {
-    store: emptyUserStore(),
-    routes: [],
-    seed: async () => undefined,
-    close: async () => undefined,
+    store: users,
+    routes: [...userRoutes(users, opts.store), ...membershipRoutes(users, opts.store), ...jobRoutes(jobs, opts.store)],
+    async seed({ seed, users: count }) {
+      if (seed === 'demo') seedDemoUsers(users, opts.store, { seed: 'demo' });
+      if (count > 0) seedUsers(users, opts.store, { count, seed: GENERATED_USERS_SEED });
+    },
+    async close() {
+      jobs.close();
+      users.close();
+    },
   };
 }

@@ -135,7 +135,8 @@ export function actionRoutes(store: MemoryConfigStore, now: () => string): Route
       const number = store.entries(MODULE_VERSIONS, String(m.id)).length + 1;
       const version: Rec = { id: uuid(), module_id: m.id, version_number: number, code: m.code, dependencies: m.dependencies ?? [], secrets: [], created_at: now() };
       store.insert(MODULE_VERSIONS, version, String(m.id));
-      store.replace('action-modules', String(m.id), { ...m, latest_version_number: number, all_changes_published: true, latest_version: version });
+      const { module_id: _m, ...latest } = version;
+      store.replace('action-modules', String(m.id), { ...m, latest_version_number: number, all_changes_published: true, latest_version: latest });
       return { status: okStatus(op), body: version };
     }),
   ];

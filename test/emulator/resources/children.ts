@@ -122,6 +122,12 @@ export function childRoutes(store: MemoryConfigStore, now: () => string): RouteD
       updated_on: now(),
     })),
     ...perConnection('directory-provisionings', '/connections/{id}/directory-provisioning', (conn, body) => ({
+      mapping: [
+        { auth0: 'email', idp: 'primaryEmail' },
+        { auth0: 'name', idp: 'name.fullName' },
+      ],
+      synchronize_automatically: false,
+      synchronize_groups: 'off',
       ...body,
       connection_id: conn.id,
       connection_name: conn.name,

@@ -48,6 +48,8 @@ export interface ResourceType {
   timestamps?: boolean;
   /** Response keys kept beyond the closed schema (see relaxations.ts). */
   keepKeys?: string[];
+  /** Object fields an update merges into the stored object (a `null` value removes that key). */
+  mergeFields?: string[];
 }
 
 interface Ops {
@@ -171,6 +173,7 @@ export function collectionRoutes(t: ResourceType, env: ResourceEnv): RouteDef[] 
         const previous = find(req);
         const body = structuredClone((req.body ?? {}) as Rec);
         let rec: Rec = method === 'PUT' ? { ...body } : { ...previous, ...body };
+        if (method === 'PATCH') for (const f of t.mergeFields ?? []) mergeField(rec, previous, body, f);
         rec[t.idField] = previous[t.idField];
         if (method === 'PUT' && previous.created_at !== undefined) rec.created_at = previous.created_at;
         if (t.normalize) rec = t.normalize(rec, env, previous);
@@ -183,7 +186,7 @@ export function collectionRoutes(t: ResourceType, env: ResourceEnv): RouteDef[] 
   }
   if (ops.remove && ops.itemPath) {
     const op = ops.remove;
-    const status = successStatuses(op).includes(204) ? 204 : statusOf(op, 204);
+    const status = statusOf(op, 204);
     routes.push(
       route('DELETE', ops.itemPath, op, (req): EmuResponse => {
         const rec = find(req);
@@ -195,4 +198,20 @@ export function collectionRoutes(t: ResourceType, env: ResourceEnv): RouteDef[] 
     );
   }
   return routes;
+}
+
+function mergeField(rec: Rec, previous: Rec, body: Rec, field: string): void {
+  const before = previous[field];
+  const patch = body[field];
+  if (!isPlain(before) || !isPlain(patch)) return;
+  const merged: Rec = { ...before };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete merged[k];
+    else merged[k] = v;
+  }
+  rec[field] = merged;
+}
+
+function isPlain(v: unknown): v is Rec {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

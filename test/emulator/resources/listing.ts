@@ -139,7 +139,9 @@ export function fieldProjector(query: URLSearchParams): (rec: Rec) => Rec {
 /** Top-level property names a closed schema allows (undefined when the schema is open). */
 export function allowedKeys(schema: Json | undefined, doc = oasDocument()): Set<string> | undefined {
   const s = deref(schema, doc);
-  if (!s || s.additionalProperties !== false || typeof s.properties !== 'object') return undefined;
+  if (s?.maxProperties === 0) return new Set();
+  if (!s || s.additionalProperties !== false) return undefined;
+  if (s.properties === undefined) return new Set();
   return new Set(Object.keys(s.properties as object));
 }
 

@@ -8,6 +8,8 @@
  * | --- | --- | --- |
  * | Create/UpdateClientRequestContent | accepts `cross_origin_auth` (boolean; the older name of `cross_origin_authentication`) | every real export carries it |
  * | Create/UpdateResourceServerRequestContent | accepts `token_lifetime_for_web` (integer; the document lists it only in responses) | compe-plus, zenika-til |
+ * | Create/UpdateRuleRequestContent | accepts `stage` (`login_success`, the only stage rules still have; deploy-cli sends it) | compe-plus, zenika-til, dhirendrak-auth0-config |
+ * | UpdateSettingsRequestContent (prompts) | accepts `enable_ulp_wcag_compliance` (boolean; returned by real GET /prompts) | vibecodes-comingsoon |
  * | UpdateTenantSettingsRequestContent | accepts `universal_login` (object; legacy colours block) | compe-plus, zenika-til, vibecodes-comingsoon |
  * | TenantSettingsFlags | accepts any boolean flag (the document lists 29; tenants carry more, e.g. `universal_login`, `new_universal_login_experience_enabled`, `dashboard_new_onboarding`) | compe-plus, zenika-til |
  * | ConnectionAllowedAudiencesGoogleOAuth2 | also a string (real exports hold `''`) | vibecodes-comingsoon |
@@ -38,6 +40,10 @@ function relax(doc: OasDocument): OasDocument {
   for (const name of ['CreateResourceServerRequestContent', 'UpdateResourceServerRequestContent']) {
     props(name).token_lifetime_for_web = { type: 'integer' };
   }
+  for (const name of ['CreateRuleRequestContent', 'UpdateRuleRequestContent']) {
+    props(name).stage = { type: 'string', enum: ['login_success'] };
+  }
+  props('UpdateSettingsRequestContent').enable_ulp_wcag_compliance = { type: 'boolean' };
   props('UpdateTenantSettingsRequestContent').universal_login = { type: 'object' };
   const flags = s.TenantSettingsFlags;
   if (flags) flags.additionalProperties = { type: 'boolean' };

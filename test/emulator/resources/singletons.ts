@@ -21,7 +21,12 @@ interface SingletonRow {
   normalize?: (value: Rec, previous: Rec | undefined) => Rec;
   /** Merge nested objects of these keys instead of replacing them. */
   deepMerge?: string[];
+  /** Output transformation before projection (e.g. hide secrets). */
+  present?: (value: Rec) => Rec;
 }
+
+/** Email provider credentials: only these are ever returned (EmailProviderCredentials). */
+const SHOWN_CREDENTIALS = ['api_user', 'region', 'smtp_host', 'smtp_port', 'smtp_user'];
 
 const minutesToHours: [string, string][] = [
   ['session_lifetime_in_minutes', 'session_lifetime'],
@@ -70,7 +75,14 @@ export const singletonRows: SingletonRow[] = [
   { path: '/guardian/factors/push-notification/providers/fcm' },
   { path: '/guardian/factors/push-notification/providers/fcmv1' },
   { path: '/guardian/factors/duo/settings' },
-  { path: '/emails/provider', unsetIs404: { code: 'inexistent_email_provider' } },
+  {
+    path: '/emails/provider',
+    unsetIs404: { code: 'inexistent_email_provider' },
+    present: (v) => {
+      const credentials = (v.credentials ?? {}) as Rec;
+      return { ...v, credentials: Object.fromEntries(Object.entries(credentials).filter(([k]) => SHOWN_CREDENTIALS.includes(k))) };
+    },
+  },
   {
     path: '/branding/templates/universal-login',
     unsetIs404: {},
@@ -97,7 +109,11 @@ export function singletonRoutes(store: MemoryConfigStore): RouteDef[] {
     const getKeys = get ? allowedKeys(responseSchema(get, 200)) : undefined;
     const keep = extraResponseKeys[row.path];
     const keys = getKeys && keep ? new Set([...getKeys, ...keep]) : getKeys;
-    const present = (v: unknown): unknown => (v && typeof v === 'object' && !Array.isArray(v) ? projectTo(v as Rec, keys) : v);
+    const present = (v: unknown, opKeys: Set<string> | undefined = keys): unknown => {
+      if (!v || typeof v !== 'object' || Array.isArray(v)) return v;
+      const shown = row.present ? row.present(v as Rec) : (v as Rec);
+      return projectTo(shown, opKeys && keep ? new Set([...opKeys, ...keep]) : opKeys);
+    };
     const unset = () => {
       const message = documentedMessage(get, 404)?.split(' | ')[0] ?? 'Not Found';
       return new ApiError(404, message, row.unsetIs404?.code);
@@ -131,7 +147,7 @@ export function singletonRoutes(store: MemoryConfigStore): RouteDef[] {
         store.setSingleton(row.path, value);
         const created = previous === undefined;
         if (method === 'PUT' && row.path === '/branding/templates/universal-login') return { status: created ? 201 : 204 };
-        return hasBody(op, status) ? { status, body: present(value) } : { status };
+        return hasBody(op, status) ? { status, body: present(value, allowedKeys(responseSchema(op, status)) ?? keys) } : { status };
       });
     };
     write('PATCH', (body, previous) => (Array.isArray(body) ? body : merge(previous, body as Rec, row.deepMerge ?? [])));

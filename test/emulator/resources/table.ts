@@ -66,6 +66,8 @@ export const resourceTypes: ResourceType[] = [
       }
     },
     notFoundCode: 'inexistent_client',
+    // Auth0 merges these on PATCH (deploy-cli never sends jwt_configuration.secret_encoded back)
+    mergeFields: ['jwt_configuration', 'client_metadata'],
     timestamps: false,
   },
   {
@@ -139,6 +141,7 @@ export const resourceTypes: ResourceType[] = [
     idField: 'id',
     newId: () => prefixedId('rol'),
     unique: ['name'],
+    notFoundMessage: 'The role does not exist.',
     defaults: () => ({ description: '' }),
     filters: { name_filter: (rec, v) => String(rec.name ?? '').toLowerCase().includes(v.toLowerCase()) },
     timestamps: false,
@@ -191,6 +194,11 @@ export const resourceTypes: ResourceType[] = [
       if (previous) {
         rec.all_changes_deployed = false;
         rec.status = 'built';
+        // a secret named without a value keeps its stored value (a dump holds names only)
+        const before = new Map(((previous.secrets ?? []) as Rec[]).map((s) => [s.name, s]));
+        if (Array.isArray(rec.secrets)) {
+          rec.secrets = (rec.secrets as Rec[]).map((s) => (s.value === undefined && before.has(s.name) ? { ...before.get(s.name), ...s, value: before.get(s.name)?.value } : s));
+        }
       }
       return rec;
     },
@@ -232,7 +240,7 @@ export const resourceTypes: ResourceType[] = [
       is_default: false,
       status: 'pending_verification',
       tls_policy: 'recommended',
-      verification: { methods: [{ name: 'CNAME', record: `${String(body.domain)}.edge.tenants.auth0.com`, domain: body.domain }] },
+      verification: { methods: [{ name: 'cname', record: `${String(body.domain)}.edge.tenants.auth0.com`, domain: body.domain }] },
     }),
     timestamps: false,
   },
@@ -279,7 +287,7 @@ export const resourceTypes: ResourceType[] = [
     type: 'event-streams',
     path: '/event-streams',
     idField: 'id',
-    newId: () => prefixedId('est'),
+    newId: () => prefixedId('est', 22),
     unique: ['name'],
     defaults: () => ({ status: 'enabled' }),
   },

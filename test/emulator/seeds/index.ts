@@ -3,6 +3,7 @@
  * configuration. Users are seeded by the user module (users-wiring.ts) after these.
  */
 import type { MemoryConfigStore } from '../config-store.js';
+import type { InternalCall } from '../http/internal.js';
 import { seedDemo } from './demo.js';
 import { seedEmpty } from './empty.js';
 
@@ -15,9 +16,11 @@ export interface SeedEnv {
   now: () => number;
   /** The emulator's own machine-to-machine client (gets a grant with every Management API scope). */
   mgmt: { clientId: string; clientSecret: string };
+  /** In-process API calls (validated like real requests) for seeds that build through the API. */
+  call: InternalCall;
 }
 
-export function applySeed(name: SeedName, env: SeedEnv): void {
+export async function applySeed(name: SeedName, env: SeedEnv): Promise<void> {
   seedEmpty(env);
-  if (name === 'demo') seedDemo(env);
+  if (name === 'demo') await seedDemo(env);
 }

@@ -1,0 +1,43 @@
+/** Representative deletes of configuration routes, dependants before what they depend on. */
+import type { CaseContext, ContractCase } from './contract-case.js';
+
+const del = (route: string, path: (c: CaseContext) => string, body?: (c: CaseContext) => unknown): ContractCase => ({ route: `DELETE ${route}`, path, ...(body ? { body } : {}) });
+
+export const deleteCases: ContractCase[] = [
+  del('/organizations/:id/discovery-domains/:discovery_domain_id', (c) => `/organizations/${c.ids.org}/discovery-domains/${c.ids.discoveryDomain}`),
+  del('/organizations/:id/client-grants/:grant_id', (c) => `/organizations/${c.ids.org}/client-grants/${c.ids.grant}`),
+  del('/organizations/:id/enabled_connections/:connectionId', (c) => `/organizations/${c.ids.org}/enabled_connections/${c.ids.upa}`),
+  del('/organizations/:id/connections/:connection_id', (c) => `/organizations/${c.ids.org}/connections/${c.ids.conn}`),
+  del('/organizations/:id', (c) => `/organizations/${c.ids.org}`),
+  del('/roles/:id/permissions', (c) => `/roles/${c.ids.role}/permissions`, () => ({ permissions: [{ resource_server_identifier: 'https://contract.example.test/api', permission_name: 'read:things' }] })),
+  del('/roles/:id', (c) => `/roles/${c.ids.role}`),
+  del('/connections/:id/scim-configuration', (c) => `/connections/${c.ids.conn}/scim-configuration`),
+  del('/connections/:id/directory-provisioning', (c) => `/connections/${c.ids.conn}/directory-provisioning`),
+  del('/connections/:id', (c) => `/connections/${c.ids.conn}`),
+  del('/client-grants/:id', (c) => `/client-grants/${c.ids.grant}`),
+  del('/clients/:client_id/credentials/:credential_id', (c) => `/clients/${c.ids.client}/credentials/${c.ids.credential}`),
+  del('/rate-limit-policies/:id', (c) => `/rate-limit-policies/${c.ids.rateLimitPolicy}`),
+  del('/clients/:id', (c) => `/clients/${c.ids.client}`),
+  del('/resource-servers/:id', (c) => `/resource-servers/${c.ids.rs}`),
+  del('/rules/:id', (c) => `/rules/${c.ids.rule}`),
+  del('/rules-configs/:key', () => '/rules-configs/CONTRACT_KEY'),
+  del('/hooks/:id/secrets', (c) => `/hooks/${c.ids.hook}/secrets`, () => ['API_KEY']),
+  del('/hooks/:id', (c) => `/hooks/${c.ids.hook}`),
+  del('/token-exchange-profiles/:id', (c) => `/token-exchange-profiles/${c.ids.tokenExchangeProfile}`),
+  del('/actions/actions/:id', (c) => `/actions/actions/${c.ids.action}?force=true`),
+  del('/actions/modules/:id', (c) => `/actions/modules/${c.ids.module}`),
+  del('/log-streams/:id', (c) => `/log-streams/${c.ids.logStream}`),
+  del('/custom-domains/:id', (c) => `/custom-domains/${c.ids.customDomain}`),
+  del('/branding/phone/templates/:id', (c) => `/branding/phone/templates/${c.ids.phoneTemplate}`),
+  del('/branding/phone/providers/:id', (c) => `/branding/phone/providers/${c.ids.phoneProvider}`),
+  del('/branding/themes/:themeId', (c) => `/branding/themes/${c.ids.theme}`),
+  del('/branding/templates/universal-login', () => '/branding/templates/universal-login'),
+  del('/network-acls/:id', (c) => `/network-acls/${c.ids.networkAcl}`),
+  del('/connection-profiles/:id', (c) => `/connection-profiles/${c.ids.connectionProfile}`),
+  del('/user-attribute-profiles/:id', (c) => `/user-attribute-profiles/${c.ids.userAttributeProfile}`),
+  del('/event-streams/:id', (c) => `/event-streams/${c.ids.eventStream}`),
+  del('/flows/:id', (c) => `/flows/${c.ids.flow}`),
+  del('/forms/:id', (c) => `/forms/${c.ids.form}`),
+  del('/flows/vault/connections/:id', (c) => `/flows/vault/connections/${c.ids.vault}`),
+  del('/self-service-profiles/:id', (c) => `/self-service-profiles/${c.ids.ssp}`),
+];
