@@ -1,6 +1,7 @@
 /** Registers every command on the program. One file per command (or family) in this folder. */
 import type { Command } from 'commander';
 import { registerCatalogCommands } from './catalog.js';
+import { registerDiff } from './diff.js';
 import { registerSnapshot } from './snapshot.js';
 
 export interface CommandContext {
@@ -11,4 +12,5 @@ export interface CommandContext {
 export function registerCommands(program: Command, context: CommandContext): void {
   registerSnapshot(program, context);
   registerCatalogCommands(program, context);
+  registerDiff(program, context);
 }
