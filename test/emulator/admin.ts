@@ -156,10 +156,14 @@ export function configState(store: MemoryConfigStore): Record<string, unknown> {
   for (const type of Object.keys(snap.collections).sort()) {
     const idField = store.idField(type);
     const items = (snap.collections[type] ?? []).map((e) => (e.parent === undefined ? e.rec : { _parent: e.parent, ...e.rec }));
-    items.sort((a: Rec, b: Rec) => sortKey(a, idField).localeCompare(sortKey(b, idField)));
+    items.sort((a: Rec, b: Rec) => compareCodeUnits(sortKey(a, idField), sortKey(b, idField)));
     collections[type] = items.map(canonical);
   }
   return { collections, singletons: canonical(snap.singletons) as Record<string, unknown> };
+}
+
+function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function sortKey(r: Rec, idField: string): string {
