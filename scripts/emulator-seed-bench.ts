@@ -32,17 +32,10 @@ function rssKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  let sampledPeak = 0;
-  let pid: number | undefined;
-  const sampler = setInterval(() => {
-    if (pid !== undefined) sampledPeak = Math.max(sampledPeak, rssKb(pid, 'VmRSS') ?? 0);
-  }, 250);
-  const spawning = spawnEmulator(['--seed', String(values.seed), '--users', String(users)], { timeoutMs: 15 * 60_000 });
-  const emu = await spawning;
-  pid = emu.child.pid;
+  const emu = await spawnEmulator(['--seed', String(values.seed), '--users', String(users)], { timeoutMs: 15 * 60_000 });
   const readyMs = Date.now() - started;
-  clearInterval(sampler);
-  const peakKb = Math.max(rssKb(pid ?? 0, 'VmHWM') ?? 0, sampledPeak);
+  // VmHWM is the peak RSS since the child started (Linux); elsewhere only the current RSS is known
+  const peakKb = rssKb(emu.child.pid ?? 0, 'VmHWM') ?? 0;
   const token = (await (
     await fetch(`https://${emu.info.domain}/oauth/token`, {
       method: 'POST',
