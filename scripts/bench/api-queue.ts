@@ -12,9 +12,9 @@
  * on loopback a sequential loop would otherwise not be latency-bound at all).
  * Counts of requests and 429s are the emulator's (server side); token requests are excluded.
  *
- * Usage: npx tsx scripts/bench/api-queue.ts [--scale 1] [--free-scale 0.1] [--latency-ms 200]
+ * Usage: npx tsx scripts/bench/api-queue.ts [--scale 1] [--free-scale 0.2] [--latency-ms 200]
  *          [--presets enterprise,free] [--scenarios a0vault,budget50,loop,loop20]
- * (free limits take 350 s per scenario at full scale, so they run a tenth of the workload by
+ * (free limits take 350 s per scenario at full scale, so they run a fifth of the workload by
  * default). Writes scripts/bench/out/api-queue.json and prints a Markdown table.
  */
 import { spawnSync } from 'node:child_process';
@@ -156,7 +156,7 @@ function table(rows: PhaseResult[]): string {
 
 async function main(): Promise<void> {
   const scale = Number(arg('scale', '1'));
-  const freeScale = Number(arg('free-scale', '0.1'));
+  const freeScale = Number(arg('free-scale', '0.2'));
   const latencyMs = Number(arg('latency-ms', '200'));
   const presets = arg('presets', 'enterprise,free').split(',');
   const scenarios = arg('scenarios', 'a0vault,budget50,loop,loop20').split(',') as Scenario[];

@@ -87,6 +87,13 @@ describe('ManagementApi through the SDK', () => {
     expect(err.message).toBe('POST /roles/{id}/users failed with 400: Payload validation error (invalid_body)');
   });
 
+  it('maps a 403 insufficient_scope to code missing-scopes', async () => {
+    const { clock, api } = setup(() => json(403, { statusCode: 403, error: 'Forbidden', message: 'Insufficient scope, expected any of: read:roles', errorCode: 'insufficient_scope' }));
+    const err = (await drive(clock, getJob(api, 'job_1')).catch((e: unknown) => e)) as ManagementApiError;
+    expect(err.code).toBe('missing-scopes');
+    expect(err.message).toContain('expected any of: read:roles');
+  });
+
   it('turns an abort into CancelledError through the SDK', async () => {
     const { clock, api } = setup(() => new Promise<Response>(() => undefined));
     const ctl = new AbortController();

@@ -29,7 +29,7 @@ export class ManagementApiError extends A0vaultError {
     const detail = info.apiMessage ? `: ${info.apiMessage}` : '';
     const tag = info.errorCode ? ` (${info.errorCode})` : '';
     const tries = info.attempts && info.attempts > 1 ? ` after ${info.attempts} attempts` : '';
-    super(options.code ?? codeFor(info.status), `${info.route} ${what}${tries}${detail}${tag}`, {
+    super(options.code ?? codeFor(info.status, info.errorCode), `${info.route} ${what}${tries}${detail}${tag}`, {
       cause: options.cause,
       details: { ...info, ...options.details },
     });
@@ -41,8 +41,9 @@ export class ManagementApiError extends A0vaultError {
   }
 }
 
-function codeFor(status: number | undefined): ErrorCode {
+function codeFor(status: number | undefined, errorCode: string | undefined): ErrorCode {
   if (status === 401) return 'auth';
+  if (status === 403 && errorCode === 'insufficient_scope') return 'missing-scopes';
   if (status === 429) return 'rate-limited';
   return 'api';
 }

@@ -5,7 +5,8 @@
  * Model: a token bucket of size `limit` (from `x-ratelimit-limit`) refilled at `rate` tokens/s.
  * - Every response re-synchronises the token count with the server's `x-ratelimit-remaining`,
  *   minus the requests sent after that one which are still in flight (the server has not
- *   counted them yet when it answered). Stale responses (older than the last sync) are ignored.
+ *   counted them yet when it answered), plus the refill since that request was sent. Stale
+ *   responses (older than the last sync) are ignored.
  * - Between responses the count refills at the rate: the configured `refillPerSecond`, else
  *   the measured rate, else Auth0's published rate for that bucket size (rate-headers.ts).
  * - Measuring: over windows of at least `estimateWindowMs` in which the bucket stayed below
@@ -56,7 +57,8 @@ export class RateModel {
   private blockedUntil = 0;
   private nextSeq = 1;
   private lastSyncedSeq = 0;
-  private readonly inflight = new Set<number>();
+  /** seq → when its token was taken (≈ sent). */
+  private readonly inflight = new Map<number, number>();
   private rejected: number[] = [];
   private anchor: Anchor | undefined;
   private unmetered = false;
@@ -76,7 +78,9 @@ export class RateModel {
   /** Sustained refill rate in tokens/s that pacing assumes, or undefined before the first response. */
   get rate(): number | undefined {
     if (this.opts.refillPerSecond !== undefined) return this.opts.refillPerSecond;
-    if (this.measured !== undefined) return this.measured;
+    // 5 % under the measurement: estimates wobble by a few percent, and an estimate above the
+    // true rate would spend the reserve token
+    if (this.measured !== undefined) return this.measured * 0.95;
     return this.limitValue === undefined ? undefined : priorRefillRate(this.limitValue);
   }
 
@@ -118,7 +122,7 @@ export class RateModel {
       if (this.budgetTokens !== undefined) this.budgetTokens -= 1;
     }
     const seq = this.nextSeq++;
-    this.inflight.add(seq);
+    this.inflight.set(seq, now);
     if (this.probeNext) {
       this.probeSeq = seq;
       this.probeNext = false;
@@ -129,6 +133,7 @@ export class RateModel {
 
   /** A response arrived for request `seq`; `info` is undefined when it carried no headers. */
   observe(seq: number, now: number, info: RateLimitInfo | undefined, rejected: boolean): void {
+    const sentAt = this.inflight.get(seq) ?? now;
     this.release(seq);
     if (rejected && this.anchor) this.rejected.push(seq);
     if (!info) {
@@ -144,8 +149,11 @@ export class RateModel {
     this.lastSyncedSeq = seq;
     this.lastSyncAt = now;
     let after = 0;
-    for (const s of this.inflight) if (s > seq) after++;
-    this.tokens = Math.max(0, info.remaining - after);
+    for (const s of this.inflight.keys()) if (s > seq) after++;
+    // `remaining` was counted when the request reached the server, at the earliest when it was
+    // sent: credit the refill since then (the slight optimism is within the reserve token)
+    const refilled = this.rate === undefined ? 0 : ((now - sentAt) / 1000) * this.rate;
+    this.tokens = Math.min(info.limit, Math.max(0, info.remaining - after) + refilled);
     this.updatedAt = now;
     if (!rejected) this.measure(now, info, seq);
   }
@@ -187,7 +195,8 @@ export class RateModel {
 
   private budgetWait(now: number, rate: number): number {
     if (this.opts.budget >= 1) return 0;
-    const budgetRate = rate * this.opts.budget;
+    // 5 % under the budgeted rate, so a window that starts with a full budget bucket stays under
+    const budgetRate = rate * this.opts.budget * 0.95;
     const capacity = Math.max(1, budgetRate * this.opts.budgetBurstSeconds);
     if (this.budgetTokens === undefined) {
       this.budgetTokens = capacity;
@@ -217,11 +226,11 @@ export class RateModel {
     if (near) {
       // the bucket may have been full in between: the sample only bounds the rate from below,
       // which is still worth knowing when the estimate is lower (else pacing stays too slow)
-      if (sample > (this.rate ?? 0)) this.measured = sample;
+      if (sample * 0.95 > (this.rate ?? 0)) this.measured = sample;
       this.setAnchor(undefined);
       return;
     }
-    if (sample > 0) this.measured = this.measured === undefined ? sample : (this.measured + sample) / 2;
+    if (sample > 0) this.measured = this.measured === undefined ? sample : 0.7 * this.measured + 0.3 * sample;
     this.setAnchor({ at: now, remaining: info.remaining, seq });
   }
 
