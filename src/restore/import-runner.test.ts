@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../core/clock.js';
+import { CancelledError } from '../core/errors.js';
+import { ManagementApi } from '../auth0/client.js';
+import { toCredentials } from '../auth0/credentials.js';
+import { drive, FakeApi, json, type FakeCall } from '../auth0/test-support/fake-api.js';
+import { importFileKey, MemoryImportJournal, runImports, type ImportFileInput } from './import-runner.js';
+import { RestoreReport } from './report.js';
+
+const SECRET = '$2b$10$secretsecretsecret';
+
+interface FakeJob {
+  id: string;
+  doneAt: number;
+  fail: boolean;
+  upsert: boolean;
+  finished: boolean;
+}
+
+/** A fake tenant with Auth0's import rules: 2 running jobs at most, jobs finish after 3 s. */
+function tenant(opts: { failFirst?: boolean; onCreate?: () => void } = {}) {
+  const clock = new ManualClock();
+  const jobs = new Map<string, FakeJob>();
+  const state = { active: 0, peak: 0, creates: 0, busy429: 0, upserts: [] as boolean[], connectionLookups: 0 };
+  const finish = (j: FakeJob) => {
+    if (!j.finished && clock.now() >= j.doneAt) {
+      j.finished = true;
+      state.active--;
+    }
+  };
+  const handler = async (c: FakeCall): Promise<Response> => {
+    const path = c.url.pathname;
+    if (c.method === 'GET' && path === '/api/v2/connections') {
+      state.connectionLookups++;
+      return json(200, { connections: [{ id: 'con_db', name: 'db', strategy: 'auth0' }] });
+    }
+    if (c.method === 'POST' && path === '/api/v2/jobs/users-imports') {
+      for (const j of jobs.values()) finish(j);
+      if (state.active >= 2) {
+        state.busy429++;
+        return json(429, { statusCode: 429, error: 'Too Many Requests', message: 'There are 2 active import users jobs, please wait until some of them are finished and try again' });
+      }
+      opts.onCreate?.();
+      const form = c.body as FormData;
+      const id = `job_${++state.creates}`;
+      const upsert = String(form.get('upsert')) === 'true';
+      state.upserts.push(upsert);
+      jobs.set(id, { id, doneAt: clock.now() + 3000, fail: opts.failFirst === true && state.creates === 1, upsert, finished: false });
+      state.active++;
+      state.peak = Math.max(state.peak, state.active);
+      return json(202, { id, type: 'users_import', status: 'pending', connection_id: String(form.get('connection_id')) });
+    }
+    const m = /^\/api\/v2\/jobs\/(job_\d+)(\/errors)?$/.exec(path);
+    const job = m?.[1] ? jobs.get(m[1]) : undefined;
+    if (c.method === 'GET' && job) {
+      finish(job);
+      if (m?.[2]) return json(200, [{ user: { user_id: `bad-${job.id}`, email: `bad@${job.id}.test`, password_hash: SECRET }, errors: [{ code: 'INVALID_FORMAT', message: 'bad email' }] }]);
+      if (!job.finished) return json(200, { id: job.id, type: 'users_import', status: 'processing' });
+      if (job.fail) return json(200, { id: job.id, type: 'users_import', status: 'failed', status_details: 'Internal error' });
+      const summary = job.upsert ? { inserted: 0, updated: 9, failed: 1, total: 10 } : { inserted: 9, updated: 0, failed: 1, total: 10 };
+      return json(200, { id: job.id, type: 'users_import', status: 'completed', summary });
+    }
+    return json(404, { statusCode: 404, message: 'not found' });
+  };
+  const fake = new FakeApi(clock, { handler, limit: 1000, refillPerSecond: 1000 });
+  const api = new ManagementApi({ credentials: toCredentials({ domain: 't.example.com', clientId: 'cid', clientSecret: 'shh' }), fetch: fake.fetch, clock, queue: { random: () => 0.5 } });
+  return { clock, api, state };
+}
+
+function file(i: number, connectionId: string | undefined = 'con_db'): ImportFileInput {
+  return { connection: 'db', ...(connectionId ? { connectionId } : {}), bytes: Buffer.from(`[{"email":"u${i}@x.test"}]`), users: 10, firstUserId: `auth0|${i}a`, lastUserId: `auth0|${i}z` };
+}
+
+async function* files(n: number, connectionId?: string): AsyncGenerator<ImportFileInput> {
+  for (let i = 0; i < n; i++) yield file(i, connectionId);
+}
+
+describe('runImports', () => {
+  it('keeps at most two jobs running, waits on the slot 429 without failing, carries per-user errors without secrets', async () => {
+    const t = tenant();
+    const report = new RestoreReport();
+    const run = runImports({ api: t.api, files: files(6), mode: 'insert', signal: new AbortController().signal, clock: t.clock, report, slots: 3, slotWaitMs: 500 });
+    const result = await drive(t.clock, run, 100);
+    expect(t.state.peak).toBe(2);
+    expect(t.state.busy429).toBeGreaterThan(0);
+    expect(result.slotWaits).toBe(t.state.busy429);
+    expect(result.jobs).toBe(6);
+    expect(result.byConnection.db).toEqual({ inserted: 54, updated: 0, failed: 6, skipped: 0, files: 6 });
+    expect(report.counts['users:db']).toEqual({ inserted: 54, updated: 0, failed: 6, skipped: 0 });
+    const errors = report.errors.filter((e) => e.type === 'users');
+    expect(errors).toHaveLength(6);
+    expect(errors[0]).toMatchObject({ item: 'auth0|bad-job_1', email: 'bad@job_1.test', codes: ['INVALID_FORMAT'] });
+    expect(JSON.stringify(report.toJSON())).not.toContain(SECRET);
+    expect(report.outcome).toBe('partially-failed');
+  });
+
+  it('retries a failed job with upsert and counts its users as inserted in insert mode', async () => {
+    const t = tenant({ failFirst: true });
+    const report = new RestoreReport();
+    const result = await drive(t.clock, runImports({ api: t.api, files: files(2, ''), mode: 'insert', signal: new AbortController().signal, clock: t.clock, report }), 100);
+    expect(t.state.connectionLookups).toBe(1);
+    expect(result.retries).toBe(1);
+    expect(t.state.upserts).toEqual([false, false, true]);
+    expect(result.byConnection.db).toMatchObject({ inserted: 18, updated: 0, failed: 2 });
+  });
+
+  it('counts a file whose job keeps failing as failed after maxAttempts', async () => {
+    const report = new RestoreReport();
+    // the only attempt allowed is the one the fake fails
+    const all = tenant({ failFirst: true });
+    const result = await drive(all.clock, runImports({ api: all.api, files: files(1), mode: 'upsert', signal: new AbortController().signal, clock: all.clock, report, maxAttempts: 1 }), 100);
+    expect(result.byConnection.db).toMatchObject({ inserted: 0, failed: 10 });
+    expect(report.errors[0]).toMatchObject({ codes: ['JOB_FAILED'], item: 'auth0|0a..auth0|0z (10 users)' });
+    expect(all.state.creates).toBe(1);
+    expect(report.outcome).toBe('partially-failed');
+  });
+
+  it('skips files the journal has and records the others', async () => {
+    const t = tenant();
+    const journal = new MemoryImportJournal();
+    await journal.record(importFileKey(file(0)), { jobId: 'job_old', connection: 'db', inserted: 10, updated: 0, failed: 0, total: 10, attempts: 1 });
+    const result = await drive(t.clock, runImports({ api: t.api, files: files(3), mode: 'upsert', signal: new AbortController().signal, clock: t.clock, journal }), 100);
+    expect(result.jobs).toBe(2);
+    expect(result.byConnection.db).toMatchObject({ skipped: 10, updated: 18, failed: 2 });
+    expect(journal.entries.size).toBe(3);
+    expect(importFileKey(file(1))).toBe(importFileKey(file(1)));
+    expect(importFileKey(file(1))).not.toBe(importFileKey(file(2)));
+  });
+
+  it('starts nothing after the signal aborts', async () => {
+    const ac = new AbortController();
+    const t = tenant({ onCreate: () => ac.abort() });
+    const run = runImports({ api: t.api, files: files(5), mode: 'insert', signal: ac.signal, clock: t.clock });
+    await expect(drive(t.clock, run, 100)).rejects.toBeInstanceOf(CancelledError);
+    expect(t.state.creates).toBeLessThanOrEqual(2);
+  });
+});
