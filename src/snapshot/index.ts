@@ -146,14 +146,26 @@ async function snapshotLocked(options: SnapshotOptions, domain: string): Promise
   }
 }
 
+/** Chunks handed to the archive: network chunks are ~16 KiB, and every hop costs per chunk. */
+const COALESCE_BYTES = 1024 * 1024;
+
 async function* countWhilePassing(source: AsyncIterable<Buffer>, counter: UserCounter, progress: ProgressReporter): AsyncGenerator<Buffer> {
   let bytes = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
   for await (const chunk of source) {
     await counter.tap(chunk);
-    bytes += chunk.length;
-    progress.emit({ type: 'progress', phase: 'users download', done: bytes, unit: 'bytes' });
-    yield chunk;
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    if (pendingBytes >= COALESCE_BYTES) {
+      bytes += pendingBytes;
+      progress.emit({ type: 'progress', phase: 'users download', done: bytes, unit: 'bytes' });
+      yield Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+    }
   }
+  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
   // finish counting before the entry ends, so the writer's records() sees the final total
   await counter.finish();
 }
