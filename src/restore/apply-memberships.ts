@@ -125,10 +125,12 @@ export async function applyMemberships(o: ApplyMembershipsOptions): Promise<Memb
     }
     await Promise.all([
       ...[...roles].map(async ([roleId, users]) => {
-        totals.roleMembers += batchOutcome('role-members', roleId, await assignRoleUsers(o.api, roleId, users, call));
+        const r = await assignRoleUsers(o.api, roleId, users, call);
+        totals.roleMembers += batchOutcome('role-members', roleId, r);
       }),
       ...[...orgs].map(async ([orgId, users]) => {
-        totals.orgMembers += batchOutcome('org-members', orgId, await addOrganizationMembers(o.api, orgId, users, call));
+        const r = await addOrganizationMembers(o.api, orgId, users, call);
+        totals.orgMembers += batchOutcome('org-members', orgId, r);
       }),
     ]);
     const settled = await Promise.allSettled([...memberRoles.values()].map((m) => assignMemberRoles(o.api, m.orgId, m.userId, [...m.roleIds], call)));
