@@ -32,8 +32,8 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
 }
 
 /** Exported-shaped database users (as a users export writes them). */
-async function* exportedUsers(): AsyncGenerator<Record<string, unknown>> {
-  for (let i = 0; i < TOTAL; i++) {
+async function* exportedUsers(count = TOTAL, from = 0): AsyncGenerator<Record<string, unknown>> {
+  for (let i = from; i < from + count; i++) {
     const id = `65a0${String(i).padStart(20, '0')}`;
     yield {
       user_id: `auth0|${id}`,
@@ -120,6 +120,20 @@ describe('restore users and memberships against the emulator', () => {
       const again = await runImports({ api, files: new ImportPacker({ connection: UPA, signal: AbortSignal.timeout(60_000), maxBytes: 40_000 }).pack(exportedUsers()), mode: 'insert', signal: AbortSignal.timeout(60_000), journal, pollStartMs: 100 });
       expect(again.jobs).toBe(0);
       expect(again.byConnection[UPA]?.skipped).toBe(TOTAL);
+
+      // asking for a third slot: the emulator's 429 "2 active import users jobs" is waited out, not failed
+      const extra = await runImports({
+        api,
+        files: new ImportPacker({ connection: UPA, signal: AbortSignal.timeout(60_000), maxBytes: 10_000 }).pack(exportedUsers(300, TOTAL)),
+        mode: 'upsert',
+        signal: AbortSignal.timeout(60_000),
+        slots: 3,
+        slotWaitMs: 100,
+        pollStartMs: 100,
+      });
+      expect(extra.slotWaits).toBeGreaterThan(0);
+      expect(extra.byConnection[UPA]).toMatchObject({ inserted: 300, updated: 0, failed: 0 });
+      expect(emu.stats.snapshot().peakConcurrentImportJobs).toBe(2);
     });
   });
 
