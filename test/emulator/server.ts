@@ -195,7 +195,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   async function tokenEndpoint(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') {
       stats.recordUnmatched(req.method ?? '?', '/oauth/token');
-      await send(res, notFoundAnswer());
+      await send(res, notFoundAnswer(), limiter.peek());
       return;
     }
     let body: unknown;
@@ -208,7 +208,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     }
     const answer = answerTokenRequest(body, { store, issuer, domain, ttlSeconds: tokenTtl, now });
     stats.record('POST /oauth/token', answer.status);
-    await send(res, { status: answer.status, body: answer.body, headers: { 'cache-control': 'no-store', pragma: 'no-cache' } });
+    await send(res, { status: answer.status, body: answer.body, headers: { ...limiter.peek(), 'cache-control': 'no-store', pragma: 'no-cache' } });
   }
 
   async function rootRoute(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -216,7 +216,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const match = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'].includes(method) ? rootRouter.match(method as 'GET', url.pathname) : undefined;
     if (!match || 'methodNotAllowed' in match) {
       stats.recordUnmatched(method, url.pathname);
-      await send(res, notFoundAnswer());
+      await send(res, notFoundAnswer(), limiter.peek());
       return;
     }
     const controller = new AbortController();

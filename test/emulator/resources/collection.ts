@@ -42,6 +42,8 @@ export interface ResourceType {
   offsetCap?: string;
   /** Refuses a delete (e.g. the global client). */
   guardDelete?: (rec: Rec) => void;
+  /** Called after a create with the stored record and the request body (e.g. to create children). */
+  afterCreate?: (rec: Rec, body: Rec, env: ResourceEnv) => void;
   /** Called after a delete (cascades beyond children). */
   afterDelete?: (rec: Rec, env: ResourceEnv) => void;
   /** created_at/updated_at maintained when the response schema has them (default true). */
@@ -158,6 +160,7 @@ export function collectionRoutes(t: ResourceType, env: ResourceEnv): RouteDef[] 
         conflict(rec);
         stamp(rec, true, itemKeys);
         store.insert(t.type, rec);
+        t.afterCreate?.(rec, body, env);
         return hasBody(op, status) ? { status, body: present(rec, itemKeys ?? listKeys) } : { status };
       }),
     );

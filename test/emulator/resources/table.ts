@@ -153,10 +153,19 @@ export const resourceTypes: ResourceType[] = [
     newId: () => prefixedId('org'),
     unique: ['name'],
     offsetCap: OFFSET_CAP,
-    // connections and enabled_connections given at creation become organization connections
-    normalize: (rec) => {
+    // `enabled_connections` given at creation become organization connections
+    normalize: (rec, env) => {
+      for (const c of Array.isArray(rec.enabled_connections) ? (rec.enabled_connections as Rec[]) : []) {
+        if (!env.store.get('connections', String(c.connection_id))) throw new ApiError(404, 'The connection does not exist', 'inexistent_connection');
+      }
       delete rec.enabled_connections;
       return rec;
+    },
+    afterCreate: (rec, body, env) => {
+      for (const c of Array.isArray(body.enabled_connections) ? (body.enabled_connections as Rec[]) : []) {
+        const link: Rec = { assign_membership_on_login: false, show_as_button: true, is_signup_enabled: false, ...c };
+        env.store.insert('organization-connections', link, String(rec.id));
+      }
     },
     timestamps: false,
   },
