@@ -18,10 +18,10 @@ interface FakeJob {
 }
 
 /** A fake tenant with Auth0's import rules: 2 running jobs at most, jobs finish after 3 s. */
-function tenant(opts: { failFirst?: boolean; onCreate?: () => void } = {}) {
+function tenant(opts: { failFirst?: boolean; onCreate?: () => void; timeLeft?: boolean } = {}) {
   const clock = new ManualClock();
   const jobs = new Map<string, FakeJob>();
-  const state = { active: 0, peak: 0, creates: 0, busy429: 0, upserts: [] as boolean[], connectionLookups: 0 };
+  const state = { active: 0, peak: 0, creates: 0, busy429: 0, upserts: [] as boolean[], connectionLookups: 0, polls: [] as number[] };
   const finish = (j: FakeJob) => {
     if (!j.finished && clock.now() >= j.doneAt) {
       j.finished = true;
@@ -55,7 +55,11 @@ function tenant(opts: { failFirst?: boolean; onCreate?: () => void } = {}) {
     if (c.method === 'GET' && job) {
       finish(job);
       if (m?.[2]) return json(200, [{ user: { user_id: `bad-${job.id}`, email: `bad@${job.id}.test`, password_hash: SECRET }, errors: [{ code: 'INVALID_FORMAT', message: 'bad email' }] }]);
-      if (!job.finished) return json(200, { id: job.id, type: 'users_import', status: 'processing' });
+      if (!m?.[2]) state.polls.push(clock.now());
+      if (!job.finished) {
+        const left = opts.timeLeft ? { time_left_seconds: Math.ceil((job.doneAt - clock.now()) / 1000) } : {};
+        return json(200, { id: job.id, type: 'users_import', status: 'processing', ...left });
+      }
       if (job.fail) return json(200, { id: job.id, type: 'users_import', status: 'failed', status_details: 'Internal error' });
       const summary = job.upsert ? { inserted: 0, updated: 9, failed: 1, total: 10 } : { inserted: 9, updated: 0, failed: 1, total: 10 };
       return json(200, { id: job.id, type: 'users_import', status: 'completed', summary });
@@ -125,6 +129,17 @@ describe('runImports', () => {
     expect(journal.entries.size).toBe(3);
     expect(importFileKey(file(1))).toBe(importFileKey(file(1)));
     expect(importFileKey(file(1))).not.toBe(importFileKey(file(2)));
+  });
+
+  it('polls from 1 s with backoff, or sleeps until the time Auth0 says is left', async () => {
+    const blind = tenant();
+    await drive(blind.clock, runImports({ api: blind.api, files: files(1), mode: 'upsert', signal: new AbortController().signal, clock: blind.clock }), 50);
+    const start = blind.state.polls[0]! - 1000;
+    expect(blind.state.polls.map((p) => p - start)).toEqual([1000, 2500, 4750]);
+    const told = tenant({ timeLeft: true });
+    await drive(told.clock, runImports({ api: told.api, files: files(1), mode: 'upsert', signal: new AbortController().signal, clock: told.clock }), 50);
+    const s2 = told.state.polls[0]! - 1000;
+    expect(told.state.polls.map((p) => p - s2)).toEqual([1000, 3000]);
   });
 
   it('starts nothing after the signal aborts', async () => {

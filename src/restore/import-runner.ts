@@ -6,8 +6,9 @@
  * memory. Per file: skip it when the journal already has it; resolve the connection id by name
  * (cached); create the job with `external_id` = a stable key of the file (connection + content
  * hash); a 429 "active import users jobs" means another job still holds a slot: wait and try
- * again (never a failure). Then poll `GET /jobs/{id}` adaptively (start `pollStartMs`, ×1.5 up to
- * `pollMaxMs`, priority 'polling'). A completed job's `/jobs/{id}/errors` are carried into the
+ * again (never a failure). Then poll `GET /jobs/{id}` adaptively (start `pollStartMs`, then
+ * Auth0's `time_left_seconds` when the job states one, else ×1.5; never over `pollMaxMs`;
+ * priority 'polling'). A completed job's `/jobs/{id}/errors` are carried into the
  * report, one item per failed user (user_id/email and Auth0's codes only: the user record sent
  * back by Auth0 is never copied, so no hash or metadata leaks). A job-level failure (status
  * `failed`, or a create that failed without a 4xx answer) is retried up to `maxAttempts` times,
@@ -169,7 +170,9 @@ export async function runImports(o: RunImportsOptions): Promise<ImportRunResult>
       await clock.sleep(delay, signal);
       const job = await getJob(o.api, jobId, { signal });
       if (job.status === 'completed' || job.status === 'failed') return job;
-      delay = Math.min(pollMax, Math.round(delay * 1.5));
+      // Auth0's estimate, when given, beats blind backoff: sleep until then (within the bounds)
+      const left = typeof job.time_left_seconds === 'number' && job.time_left_seconds > 0 ? job.time_left_seconds * 1000 : undefined;
+      delay = left === undefined ? Math.min(pollMax, Math.round(delay * 1.5)) : Math.min(pollMax, Math.max(Math.min(pollStart, 250), left));
     }
   };
 
