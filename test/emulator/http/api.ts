@@ -71,6 +71,8 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
   if (answer.status !== 0 && !res.destroyed) await send(res, answer, rateHeaders);
 
   async function pipelineAnswer(): Promise<EmuResponse> {
+    const match = METHODS.has(method) ? deps.router.match(method as HttpMethod, path) : undefined;
+    if (match && !('methodNotAllowed' in match)) routeKey = `${match.route.method} ${match.route.pattern}`;
     const auth = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
     if (!m) return invalidToken();
@@ -81,14 +83,12 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
       }
       return invalidToken(verified.reason === 'expired' ? 'The token expired' : 'The token is invalid');
     }
-    const match = METHODS.has(method) ? deps.router.match(method as HttpMethod, path) : undefined;
     if (!match || 'methodNotAllowed' in match) {
       // Auth0 (hapi) answers 404 both for unknown paths and for known paths with another method.
       deps.stats.recordUnmatched(method, path);
       return notFoundAnswer();
     }
     const route = match.route;
-    routeKey = `${route.method} ${route.pattern}`;
     const decision = deps.limiter.take(route.method, route.pattern);
     rateHeaders = decision.headers;
     if (!decision.allowed) return { status: 429, body: TOO_MANY_REQUESTS_BODY };
