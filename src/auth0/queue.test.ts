@@ -47,6 +47,14 @@ describe('ApiQueue pacing', () => {
     expect(stats.total.waits).toBeGreaterThan(0);
   });
 
+  it('stays under the limit when responses are slow (several requests in flight)', async () => {
+    const { clock, fake, get } = setup({ limit: 50, refillPerSecond: 16, latencyMs: 200 });
+    const start = clock.now();
+    await drive(clock, Promise.all(Array.from({ length: 300 }, (_, i) => get(`/roles/rol_${i}/users`))));
+    expect(fake.rejected).toBe(0);
+    expect(clock.now() - start).toBeLessThan(((300 - 50) / 16) * 1000 * 1.12);
+  });
+
   it('measures the refill rate when it differs from the published one', async () => {
     // A bucket of 50 is published at 16/s; this one refills at 8/s: pacing must adapt from the headers.
     const { clock, fake, q, get } = setup({ limit: 50, refillPerSecond: 8, latencyMs: 20 });

@@ -153,7 +153,7 @@ export class RateModel {
     // `remaining` was counted when the request reached the server, at the earliest when it was
     // sent: credit the refill since then (the slight optimism is within the reserve token)
     const refilled = this.rate === undefined ? 0 : ((now - sentAt) / 1000) * this.rate;
-    this.tokens = Math.min(info.limit, Math.max(0, info.remaining - after) + refilled);
+    this.tokens = Math.min(info.limit, Math.max(0, info.remaining - after + refilled));
     this.updatedAt = now;
     if (!rejected) this.measure(now, info, seq);
   }
