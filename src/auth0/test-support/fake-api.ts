@@ -148,8 +148,16 @@ export async function drive<T>(clock: ManualClock, promise: Promise<T>, stepMs =
   watched.catch(() => undefined);
   const start = clock.now();
   for (;;) {
-    // let the code under test run to its next wait before time moves
-    for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
+    // let the code under test run to its next wait before time moves: until the number of
+    // pending sleeps has not changed for 20 turns of the event loop (a fixed handful of turns
+    // was not enough on a loaded machine, and time moved while a response was still parsed)
+    let stable = 0;
+    let last = -1;
+    for (let i = 0; i < 2000 && stable < 20 && !settled; i++) {
+      await new Promise<void>((r) => setImmediate(r));
+      stable = clock.pending === last ? stable + 1 : 0;
+      last = clock.pending;
+    }
     if (settled || clock.now() - start >= maxMs) break;
     await clock.advance(stepMs);
   }

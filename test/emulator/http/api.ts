@@ -104,7 +104,11 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
     }
     if (fault?.status !== undefined) {
       const status = fault.status;
-      if (status === 429) return { status, body: TOO_MANY_REQUESTS_BODY };
+      if (status === 429) {
+        // an injected 429 is a rate-limit hit, as Auth0 sends it: no tokens left, reset in 1 s
+        rateHeaders = { ...rateHeaders, 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.ceil(deps.now() / 1000) + 1) };
+        return { status, body: TOO_MANY_REQUESTS_BODY };
+      }
       throw new ApiError(status, httpReason[status] ?? 'Injected fault');
     }
     const op = oasOp(route);
