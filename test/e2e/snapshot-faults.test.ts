@@ -31,7 +31,8 @@ function interruptAt(emu: RunningEmulator, to: string, phase: string, signal: No
   return new Promise((resolve) => child.on('close', (code, sig) => resolve(code ?? (sig ? -1 : null))));
 }
 
-describe('snapshot under faults', () => {
+// each injected 429 costs a real wait until x-ratelimit-reset (about 1 s): generous timeouts
+describe('snapshot under faults', { timeout: 240_000 }, () => {
   let emu: RunningEmulator;
   const dirs: string[] = [];
   const newDir = async () => {
