@@ -124,13 +124,7 @@ export class GcsBackend implements StorageBackend {
    */
   private async putSinglePass(key: string, source: ReopenableSource, options: PutOptions): Promise<ObjectInfo> {
     const overwrite = options.overwrite ?? false;
-    const ctx: GcsErrorContext = {
-      operation: 'put',
-      location: this.location,
-      key,
-      signal: options.signal,
-      preconditionMessage: overwrite === false ? 'object already exists' : 'object is not at the expected version',
-    };
+    const ctx = this.putContext(key, options);
     const chunkSize = this.chunkSize;
     const buffer = Buffer.allocUnsafe(Math.max(chunkSize, this.simpleUploadMaxBytes));
     const sha256 = createHash('sha256');
@@ -186,15 +180,19 @@ export class GcsBackend implements StorageBackend {
     }
   }
 
-  private async putTwoPass(key: string, source: ReopenableSource, options: PutOptions): Promise<ObjectInfo> {
-    const overwrite = options.overwrite ?? false;
-    const ctx: GcsErrorContext = {
+  private putContext(key: string, options: PutOptions): GcsErrorContext {
+    return {
       operation: 'put',
       location: this.location,
       key,
       signal: options.signal,
-      preconditionMessage: overwrite === false ? 'object already exists' : 'object is not at the expected version',
+      preconditionMessage: (options.overwrite ?? false) === false ? 'object already exists' : 'object is not at the expected version',
     };
+  }
+
+  private async putTwoPass(key: string, source: ReopenableSource, options: PutOptions): Promise<ObjectInfo> {
+    const overwrite = options.overwrite ?? false;
+    const ctx = this.putContext(key, options);
     let sessionUri: string | undefined;
     try {
       const digest = await digestSource(source, options.signal);
