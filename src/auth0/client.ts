@@ -142,12 +142,17 @@ export class ManagementApi {
     return text ? (JSON.parse(text) as T) : undefined;
   }
 
-  /** GET a storage URL (not a Management API route). Non-2xx → ManagementApiError. */
-  async download(location: string, signal?: AbortSignal): Promise<Response> {
+  /**
+   * GET an export file's storage URL (not a Management API route, so not through the queue).
+   * With `offset` > 0 asks for the bytes from there on (HTTP Range); the answer is 206 when the
+   * server honoured it, else 200 with the whole file. Non-2xx → ManagementApiError with the
+   * status (403 is how an expired signed URL answers).
+   */
+  async download(location: string, signal?: AbortSignal, offset = 0): Promise<Response> {
     const url = /^https?:\/\//.test(location) ? location : `https://${location}`;
     let res: Response;
     try {
-      res = await this.transport(url, { method: 'GET', signal });
+      res = await this.transport(url, { method: 'GET', signal, headers: offset > 0 ? { range: `bytes=${offset}-` } : {} });
     } catch (err) {
       if (signal?.aborted) throw new CancelledError('Operation cancelled', { cause: signal.reason });
       throw new ManagementApiError({ route: 'GET export file', apiMessage: describeError(err) }, { cause: err });

@@ -10,6 +10,7 @@ import { RetryingBackend } from '../storage/retrying.js';
 import type { StorageBackend } from '../storage/backend.js';
 import { ManagementApi } from '../auth0/client.js';
 import { isClientCredentials, type Credentials } from '../auth0/credentials.js';
+import { ManagementApiError } from '../auth0/errors.js';
 import { createUsersExport, getJob } from '../auth0/jobs.js';
 import { listRoles, listRoleUsers } from '../auth0/roles.js';
 import { listMemberRoles, listOrganizationMembers, listOrganizations } from '../auth0/organizations.js';
@@ -69,7 +70,7 @@ async function collect<T, R>(items: AsyncIterable<T>, map: (t: T) => R | undefin
 }
 
 /** Adapts the Management API layer to what the snapshot engine reads. */
-export function createTenantReader(api: ManagementApi, fetchFile: typeof fetch = globalThis.fetch): TenantReader {
+export function createTenantReader(api: ManagementApi): TenantReader {
   return {
     domain: api.domain,
     async readIdMap(signal): Promise<IdMap> {
@@ -103,19 +104,16 @@ export function createTenantReader(api: ManagementApi, fetchFile: typeof fetch =
       return jobOf(await getJob(api, jobId, { signal }));
     },
     async openDownload(location, offset, signal) {
-      const url = /^https?:\/\//.test(location) ? location : `https://${location}`;
-      // the file URL is a storage URL, not a Management API route: it bypasses the API queue
-      const res = await fetchFile(url, { signal, headers: offset > 0 ? { range: `bytes=${offset}-` } : {} });
-      if (res.status === 403 || res.status === 401 || res.status === 410 || res.status === 400) {
-        await res.body?.cancel();
-        return { expired: true };
+      let res: Response;
+      try {
+        res = await api.download(location, signal, offset);
+      } catch (err) {
+        // a signed URL past its 60 s answers 403 (or 400/401/410 on some stores): get a fresh one
+        if (err instanceof ManagementApiError && err.status !== undefined && [400, 401, 403, 410].includes(err.status)) return { expired: true };
+        throw err;
       }
-      if (!res.ok || !res.body) {
-        await res.body?.cancel();
-        throw new Error(`export file download answered ${res.status}`);
-      }
-      const fromOffset = res.status === 206 ? offset : 0;
-      return { expired: false, stream: Readable.fromWeb(res.body as never), fromOffset };
+      if (!res.body) throw new ManagementApiError({ route: 'GET export file', status: res.status, apiMessage: 'empty body' });
+      return { expired: false, stream: Readable.fromWeb(res.body as never), fromOffset: res.status === 206 ? offset : 0 };
     },
   };
 }

@@ -4,6 +4,7 @@
  * writer (src/archive) to them; tests pass fakes.
  */
 import type { Readable } from 'node:stream';
+import type { ExportField } from '../auth0/jobs.js';
 
 export interface NamedRef {
   id: string;
@@ -28,10 +29,8 @@ export interface ExportJob {
   statusDetails?: string;
 }
 
-export interface ExportField {
-  name: string;
-  export_as?: string;
-}
+/** A field of a bulk export request (the API layer's type). */
+export type { ExportField } from '../auth0/jobs.js';
 
 export interface RoleMember {
   user_id: string;
