@@ -52,6 +52,8 @@ export interface JobSummary {
 export interface ImportJournal {
   done(fileKey: string): boolean;
   record(fileKey: string, summary: JobSummary): Promise<void>;
+  /** Called once a job exists, before it is polled (a resumed restore waits for such jobs). */
+  started?(fileKey: string, jobId: string, connection: string, users: number): Promise<void>;
 }
 
 /** In-memory journal (tests, and the shape a storage-backed one follows). */
@@ -208,6 +210,7 @@ export async function runImports(o: RunImportsOptions): Promise<ImportRunResult>
       let jobId: string;
       try {
         jobId = await createJob(file, connectionId, key, o.mode === 'upsert' || retry);
+        await o.journal?.started?.(key, jobId, file.connection, file.users);
       } catch (err) {
         if (err instanceof CancelledError) throw err;
         const status = err instanceof ManagementApiError ? err.status : undefined;

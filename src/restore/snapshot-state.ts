@@ -19,6 +19,8 @@ const MAX_CONFIG_FILE_BYTES = 16 * 1024 * 1024;
 export interface LoadedSnapshot extends SnapshotState {
   manifest: Manifest;
   idMap: IdMap;
+  /** The raw config files as dumped: path relative to the config dir → text ('tenant.yaml' is the main document). */
+  configFiles: ReadonlyMap<string, string>;
   /** Fresh iteration over the snapshot's users (exported NDJSON records) each call. */
   users(): AsyncIterable<unknown>;
   roleMembers(): AsyncIterable<unknown>;
@@ -30,12 +32,14 @@ export async function loadSnapshot(storage: StorageBackend, manifestKey: string,
   const manifest = await readManifest(storage, manifestKey, { signal });
   const reader = await ArchiveReader.open({ storage, key: manifest.archive.key, signal, size: manifest.archive.size });
   const files = new Map<string, string>();
+  const configFiles = new Map<string, string>();
   let yamlText = '';
   for (const entry of reader.list()) {
     if (!entry.path.startsWith(CONFIG_DIR)) continue;
     const rel = configRelativePath(entry.path);
     if (rel === undefined) continue;
     const text = (await reader.readEntry(entry.path, { maxBytes: MAX_CONFIG_FILE_BYTES, signal })).toString('utf8');
+    configFiles.set(rel, text);
     if (entry.path === ENTRY.tenantConfig) yamlText = text;
     else files.set(rel, text);
   }
@@ -52,6 +56,7 @@ export async function loadSnapshot(storage: StorageBackend, manifestKey: string,
     config,
     manifest,
     idMap,
+    configFiles,
     users: () => records(ENTRY.users),
     roleMembers: () => records(ENTRY.roleMembers),
     organizationMembers: () => records(ENTRY.organizationMembers),

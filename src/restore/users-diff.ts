@@ -66,6 +66,12 @@ export interface UsersDiffResult extends UsersPlan {
    * email for `--user`; for `--connection`, whether the snapshot has that user in the connection.
    */
   includesUser(ref: { user_id: string; email?: string }): boolean;
+  /**
+   * What the plan does with one snapshot record, against the target state this diff read:
+   * 'insert', 'update', 'unchanged', or 'excluded' (not selected or not importable). The apply
+   * step uses it to pack only the users that change.
+   */
+  statusOf(record: unknown): 'insert' | 'update' | 'unchanged' | 'excluded';
 }
 
 interface UserView {
@@ -244,6 +250,17 @@ export async function diffUsers(input: UsersDiffInput): Promise<UsersDiffResult>
       if (selection?.connection !== undefined) return selectedIds.get(sha(ref.user_id)) !== -1;
       if (selection?.user !== undefined) return ref.user_id === selection.user || ref.email?.toLowerCase() === selection.user.toLowerCase();
       return true;
+    },
+    statusOf: (record) => {
+      const f = fingerprint(record);
+      if (!f || !selected(f.view, selection) || notImportableReason(f.view) !== undefined) return 'excluded';
+      let row = idx.byId.get(sha(f.view.userId));
+      if (row === -1) {
+        const ek = emailKey(f.view);
+        row = ek ? idx.byEmail.get(ek) : -1;
+      }
+      if (row === -1) return 'insert';
+      return idx.rows.fp[2 * row] === f.fp.readUInt32LE(0) && idx.rows.fp[2 * row + 1] === f.fp.readUInt32LE(4) ? 'unchanged' : 'update';
     },
   };
   const notImportable = new Map<string, CountSample>();
