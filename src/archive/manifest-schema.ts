@@ -1,5 +1,5 @@
 /**
- * The JSON Schema of the snapshot manifest, format version 1: the single definition behind
+ * The JSON Schema of the snapshot manifest, format versions 1 and 2: the single definition behind
  * schemas/manifest.schema.json (written by scripts/write-manifest-schema.ts). Tests check that
  * the file matches this object and that the TypeScript types in manifest.ts declare exactly the
  * same properties, with the same ones required.
@@ -14,13 +14,13 @@ const text = { type: 'string', minLength: 1, maxLength: 2000 } as const;
 export const manifestSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: 'https://a0vault.dev/schemas/manifest.schema.json',
-  title: 'a0vault snapshot manifest (format version 1)',
+  title: 'a0vault snapshot manifest (format versions 1 and 2)',
   description: 'Written beside each snapshot archive, last: its presence marks the snapshot complete. See docs/archive-format.md.',
   type: 'object',
   additionalProperties: false,
   required: ['formatVersion', 'tool', 'snapshotId', 'tenant', 'startedAt', 'finishedAt', 'archive', 'entries', 'counts', 'coverage', 'manifestSha256'],
   properties: {
-    formatVersion: { const: 1 },
+    formatVersion: { enum: [1, 2] },
     tool: { $ref: '#/$defs/tool' },
     snapshotId: { type: 'string', pattern: '^[0-9]{8}T[0-9]{6}Z-[a-z2-7]{6}$' },
     tenant: { $ref: '#/$defs/tenant' },
@@ -33,11 +33,11 @@ export const manifestSchema = {
     encryption: { $ref: '#/$defs/encryption' },
     manifestSha256: sha256,
   },
-  // Plaintext archives list each entry's sha256; encrypted ones must not (it would let anyone
-  // holding the manifest confirm a guess of an entry's content).
-  if: { required: ['encryption'] },
-  then: { properties: { entries: { type: 'array', items: { type: 'object', not: { required: ['sha256'] } } } } },
-  else: { properties: { entries: { type: 'array', items: { type: 'object', required: ['sha256'] } } } },
+  // Version 2 is exactly the version of encrypted archives (per-entry age encryption); v1
+  // archives are plaintext (v1's reserved whole-archive encryption was never written).
+  if: { properties: { formatVersion: { const: 2 } } },
+  then: { required: ['encryption'] },
+  else: { not: { required: ['encryption'] } },
   $defs: {
     tool: {
       type: 'object',
@@ -60,7 +60,7 @@ export const manifestSchema = {
     entry: {
       type: 'object',
       additionalProperties: false,
-      required: ['path', 'size'],
+      required: ['path', 'size', 'sha256'],
       properties: {
         path: { type: 'string', minLength: 1, maxLength: 512 },
         size: count,

@@ -142,7 +142,7 @@ describe('parseManifest', () => {
   it('asks for an upgrade when the format version is newer', () => {
     let err: unknown;
     try {
-      parseManifest(JSON.stringify({ ...good, formatVersion: 2 }), 'k');
+      parseManifest(JSON.stringify({ ...good, formatVersion: 3 }), 'k');
     } catch (e) {
       err = e;
     }
@@ -151,12 +151,19 @@ describe('parseManifest', () => {
     expect((err as A0vaultError).message).toMatch(/upgrade a0vault/);
   });
 
-  it('requires entry hashes for plaintext archives and forbids them for encrypted ones', () => {
-    expectManifestError(signManifestUnchecked(unsigned({ entries: [{ path: 'idmap.json', size: 1 }] })), /must have required property 'sha256'/);
-    const encrypted = unsigned({ encryption: { scheme: 'age', recipients: 2 } });
-    expectManifestError(signManifestUnchecked(encrypted), /must NOT be valid/);
-    const ok = signManifestUnchecked({ ...encrypted, entries: [{ path: 'idmap.json', size: 1 }] });
-    expect(parseManifest(JSON.stringify(ok), 'k').encryption).toEqual({ scheme: 'age', recipients: 2 });
+  it('requires entry hashes (of the stored bytes) in every version', () => {
+    const noHash = [{ path: 'idmap.json', size: 1 }] as unknown as ManifestEntry[];
+    expectManifestError(signManifestUnchecked(unsigned({ entries: noHash })), /must have required property 'sha256'/);
+    const encrypted = unsigned({ formatVersion: 2, encryption: { scheme: 'age', recipients: 2 }, entries: noHash });
+    expectManifestError(signManifestUnchecked(encrypted), /must have required property 'sha256'/);
+  });
+
+  it('ties format version 2 to encryption: v2 needs it, v1 forbids it', () => {
+    const encryption = { scheme: 'age', recipients: 2 } as const;
+    const v2 = signManifestUnchecked(unsigned({ formatVersion: 2, encryption }));
+    expect(parseManifest(JSON.stringify(v2), 'k').encryption).toEqual(encryption);
+    expectManifestError(signManifestUnchecked(unsigned({ formatVersion: 2 })), /must have required property 'encryption'/);
+    expectManifestError(signManifestUnchecked(unsigned({ formatVersion: 1, encryption })), /must NOT be valid/);
   });
 });
 
@@ -182,10 +189,16 @@ describe('buildManifest', () => {
     expect(parseManifest(serializeManifest(m), 'k')).toEqual(m);
   });
 
-  it('leaves entry hashes out of encrypted snapshots', () => {
+  it('writes plaintext snapshots as format version 1', () => {
+    expect(buildManifest(input).formatVersion).toBe(1);
+  });
+
+  it('writes encrypted snapshots as format version 2, keeping the hashes of the stored (encrypted) entries', () => {
     const m = buildManifest({ ...input, encryption: { scheme: 'age', recipients: 1 } });
-    expect(m.entries).toEqual([{ path: 'idmap.json', size: 2 }]);
-    expect(input.archive.entries[0]?.sha256).toBe(sha('f'));
+    expect(m.formatVersion).toBe(2);
+    expect(m.encryption).toEqual({ scheme: 'age', recipients: 1 });
+    expect(m.entries).toEqual([{ path: 'idmap.json', size: 2, sha256: sha('f') }]);
+    expect(parseManifest(serializeManifest(m), 'k')).toEqual(m);
   });
 });
 

@@ -18,7 +18,17 @@ import { sha256Hex } from './hashing.js';
 import { entryPathProblem, isKnownEntryPath } from './layout.js';
 import { manifestSchema } from './manifest-schema.js';
 
+/**
+ * The format version of plaintext archives (what the golden archives of v1 hold). Plaintext
+ * archives are still written as version 1: their format did not change, so older readers keep
+ * reading them. Encrypted archives are version 2 (docs/archive-format.md §7, §8).
+ */
 export const FORMAT_VERSION = 1;
+/** The format version of archives whose entries are age-encrypted. */
+export const ENCRYPTED_FORMAT_VERSION = 2;
+/** The newest format version this a0vault reads. */
+export const LATEST_FORMAT_VERSION = 2;
+export type FormatVersion = 1 | 2;
 /** Subject used in errors and verify reports for problems with the manifest itself. */
 export const MANIFEST_SUBJECT = 'manifest';
 const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
@@ -35,19 +45,22 @@ export interface ManifestTenant {
 export interface ManifestArchive {
   /** Storage key of the archive object, relative to the location. */
   key: string;
-  /** Bytes of the object as stored (ciphertext when encrypted). */
+  /** Bytes of the object as stored. */
   size: number;
-  /** Hex sha256 of the object as stored (ciphertext when encrypted). */
+  /** Hex sha256 of the object as stored. */
   sha256: string;
 }
 
 export interface ManifestEntry {
   path: string;
-  /** Bytes of the entry's content (as stored in the zip: gzip bytes for `.gz` entries). */
+  /**
+   * Bytes of the entry as stored in the zip: gzip bytes for `.gz` entries, the age ciphertext
+   * when the archive is encrypted.
+   */
   size: number;
-  /** Hex sha256 of the entry's content; present exactly when the archive is not encrypted. */
-  sha256?: string;
-  /** NDJSON records (non-empty lines, after gunzip for `.gz`), for NDJSON entries. */
+  /** Hex sha256 of the entry as stored in the zip (of the ciphertext when encrypted). */
+  sha256: string;
+  /** NDJSON records (non-empty lines, of the plaintext after gunzip for `.gz`), for NDJSON entries. */
   records?: number;
   contentType?: string;
 }
@@ -86,7 +99,8 @@ export interface ManifestEncryption {
 }
 
 export interface Manifest {
-  formatVersion: 1;
+  /** 1 for plaintext archives, 2 for encrypted ones (then `encryption` is present). */
+  formatVersion: FormatVersion;
   tool: ManifestTool;
   snapshotId: string;
   tenant: ManifestTenant;
@@ -97,6 +111,7 @@ export interface Manifest {
   entries: ManifestEntry[];
   counts: ManifestCounts;
   coverage: CoverageSummary;
+  /** Present exactly in format version 2: every entry's content is an age stream. */
   encryption?: ManifestEncryption;
   /** Hex sha256 of canonicalJson(manifest without this field). */
   manifestSha256: string;
@@ -153,18 +168,19 @@ export interface ManifestInput {
   encryption?: ManifestEncryption;
 }
 
+/** The format version a manifest with (or without) `encryption` has. */
+export function formatVersionFor(encryption: ManifestEncryption | undefined): FormatVersion {
+  return encryption ? ENCRYPTED_FORMAT_VERSION : FORMAT_VERSION;
+}
+
 /**
- * Builds and signs the manifest of a written archive. With `encryption`, entry sha256s are
- * left out (see docs/archive-format.md, "Encryption").
+ * Builds and signs the manifest of a written archive. With `encryption` (what the writer
+ * returned for an encrypted archive) it is a format version 2 manifest.
  */
 export function buildManifest(input: ManifestInput): Manifest {
-  const entries = input.archive.entries.map((e) => {
-    if (!input.encryption) return { ...e };
-    const { sha256: _omitted, ...rest } = e;
-    return rest;
-  });
+  const entries = input.archive.entries.map((e) => ({ ...e }));
   return signManifest({
-    formatVersion: FORMAT_VERSION,
+    formatVersion: formatVersionFor(input.encryption),
     tool: { ...input.tool },
     snapshotId: input.snapshotId,
     tenant: { domain: input.tenantDomain },
@@ -194,7 +210,7 @@ function validateSchema(value: unknown): string[] {
   return (validator.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
 }
 
-/** Every reason `value` is not a valid, self-consistent v1 manifest (empty when it is). */
+/** Every reason `value` is not a valid, self-consistent manifest (empty when it is). */
 export function manifestProblems(value: unknown): string[] {
   const schemaProblems = validateSchema(value);
   if (schemaProblems.length > 0) return schemaProblems.map((p) => `schema: ${p}`);
@@ -204,7 +220,7 @@ export function manifestProblems(value: unknown): string[] {
   for (const entry of manifest.entries) {
     const pathProblem = entryPathProblem(entry.path);
     if (pathProblem) problems.push(`entry path ${JSON.stringify(entry.path)} ${pathProblem}`);
-    else if (!isKnownEntryPath(entry.path)) problems.push(`entry path ${JSON.stringify(entry.path)} is not part of format version 1`);
+    else if (!isKnownEntryPath(entry.path)) problems.push(`entry path ${JSON.stringify(entry.path)} is not part of format version ${manifest.formatVersion}`);
     if (seen.has(entry.path)) problems.push(`entry ${entry.path} is listed twice`);
     seen.add(entry.path);
   }
@@ -230,8 +246,8 @@ export function parseManifest(bytes: Buffer | string, source: string): Manifest 
     throw manifestError('is not valid JSON', source, { cause: err });
   }
   const version = (value as { formatVersion?: unknown } | null)?.formatVersion;
-  if (typeof version === 'number' && Number.isInteger(version) && version > FORMAT_VERSION) {
-    throw new A0vaultError('usage', `manifest ${source} has archive format version ${version}; this a0vault reads up to version ${FORMAT_VERSION}: upgrade a0vault`, {
+  if (typeof version === 'number' && Number.isInteger(version) && version > LATEST_FORMAT_VERSION) {
+    throw new A0vaultError('usage', `manifest ${source} has archive format version ${version}; this a0vault reads up to version ${LATEST_FORMAT_VERSION}: upgrade a0vault`, {
       details: { key: source, formatVersion: version },
     });
   }

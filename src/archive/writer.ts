@@ -19,7 +19,7 @@
  * - `finish()` resolves once the object is stored, with the entry table and the archive's size
  *   and sha256 (as streamed, checked against what the backend reports).
  */
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createRequire } from 'node:module';
 import type { Archiver, EntryData, ZipOptions } from 'archiver';
@@ -27,8 +27,9 @@ import { throwIfAborted } from '../core/abort.js';
 import { A0vaultError, CancelledError, IntegrityError } from '../core/errors.js';
 import type { ObjectInfo, ReopenableSource, StorageBackend } from '../storage/backend.js';
 import { HashingStream } from './hashing.js';
+import { createEncryptStream, ENCRYPTION_SCHEME, type AgeRecipients } from './encryption.js';
 import { entryPathProblem } from './layout.js';
-import type { ManifestEntry } from './manifest.js';
+import type { ManifestEncryption, ManifestEntry } from './manifest.js';
 
 // archiver 7 exports a factory function (CommonJS); @types/archiver describes the class-based
 // v8 API, so the factory is loaded untyped and given the v8 instance type, which matches v7's.
@@ -44,6 +45,11 @@ export interface ArchiveWriterOptions {
   signal: AbortSignal;
   /** Modification time stored for every entry (default DEFAULT_ENTRY_TIME). */
   entryTime?: Date;
+  /**
+   * Encrypt every entry's content to these age recipients (format version 2): the stored
+   * bytes, and so the entry's size and sha256, are the ciphertext; records count the plaintext.
+   */
+  encryptTo?: AgeRecipients;
 }
 
 export type EntrySource = Readable | AsyncIterable<Uint8Array | string> | Buffer | string;
@@ -64,6 +70,8 @@ export interface ArchiveWriteResult {
   sha256: string;
   entries: ManifestEntry[];
   object: ObjectInfo;
+  /** Present when the entries were encrypted (`encryptTo`): goes into the manifest. */
+  encryption?: ManifestEncryption;
 }
 
 export interface ArchiveWriter {
@@ -157,9 +165,14 @@ export function createArchiveWriter(options: ArchiveWriterOptions): ArchiveWrite
       busy = true;
       try {
         const counting = entryOptions.records === 'count' ? (path.endsWith('.gz') ? 'gzip' : 'plain') : undefined;
-        const hasher = new HashingStream(counting ? { countRecords: counting } : {});
+        const encryptTo = options.encryptTo;
+        // encrypted: records are counted on the plaintext, sha256 and size on the ciphertext
+        const plain = encryptTo && counting ? new HashingStream({ countRecords: counting }) : undefined;
+        const hasher = new HashingStream(counting && !encryptTo ? { countRecords: counting } : {});
         const done = entryDone(path);
-        const piped = pipeline(toReadable(input), hasher, { signal });
+        const piped = encryptTo
+          ? pipeline(toReadable(input), plain ?? new PassThrough(), createEncryptStream(encryptTo), hasher, { signal })
+          : pipeline(toReadable(input), hasher, { signal });
         piped.catch(() => undefined);
         zip.append(hasher, { name: path, date: entryTime, mode: ENTRY_MODE, store: true } as EntryData);
         try {
@@ -169,7 +182,7 @@ export function createArchiveWriter(options: ArchiveWriterOptions): ArchiveWrite
           throw fail(cause instanceof A0vaultError ? cause : new A0vaultError('internal', `archive entry ${path} could not be written`, { cause, details: { entry: path } }));
         }
         const result = hasher.result();
-        const records = entryOptions.records === 'count' ? result.records : entryOptions.records?.();
+        const records = entryOptions.records === 'count' ? (plain ?? hasher).result().records : entryOptions.records?.();
         const entry: ManifestEntry = {
           path,
           size: result.size,
@@ -203,7 +216,8 @@ export function createArchiveWriter(options: ArchiveWriterOptions): ArchiveWrite
           details: { entry: 'archive', key },
         });
       }
-      return { key, size, sha256, entries: [...entries], object };
+      const encryption = options.encryptTo ? { encryption: { scheme: ENCRYPTION_SCHEME, recipients: options.encryptTo.count } as const } : {};
+      return { key, size, sha256, entries: [...entries], object, ...encryption };
     },
 
     async abort(reason) {
