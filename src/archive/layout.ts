@@ -173,6 +173,18 @@ export function lockKey(prefix: string, domain: string): string {
   return `${tenantPrefix(prefix, domain)}lock.json`;
 }
 
+/** Every restore record and journal of one tenant lives under this prefix. */
+export function restoresPrefix(prefix: string, domain: string): string {
+  return `${tenantPrefix(prefix, domain)}restores/`;
+}
+
+/** The restore id of a key under restoresPrefix (record or journal), or undefined. */
+export function restoreIdOfKey(key: string): { restoreId: string; kind: 'record' | 'journal' } | undefined {
+  const m = /(?:^|\/)restores\/([^/]+?)(\.json|\/journal\/\d{8}\.json)$/.exec(key);
+  if (!m?.[1] || !parseRunId(m[1])) return undefined;
+  return { restoreId: m[1], kind: m[2] === '.json' ? 'record' : 'journal' };
+}
+
 /** The record a restore leaves behind (who, when, which snapshot, outcome). */
 export function restoreRecordKey(prefix: string, domain: string, restoreId: string): string {
   requireRunId(restoreId, 'restore');

@@ -21,6 +21,14 @@ import { runDeployCli } from '../deploy-cli/run.js';
 import type { DeployCliCredentials } from '../deploy-cli/types.js';
 import type { ConfigDumper, ExportJob, IdMap, TenantReader } from '../snapshot/types.js';
 import { Readable } from 'node:stream';
+import { rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { LocalBackend } from '../storage/local.js';
+import { runSnapshot } from '../snapshot/index.js';
+import { loadSnapshot } from '../restore/snapshot-state.js';
+import type { ConfigDeployer, RestoreTarget } from '../restore/index.js';
 
 export interface StorageWiring {
   gcsEndpoint?: string;
@@ -131,5 +139,56 @@ export function createConfigDumper(credentials: Credentials, progress: ProgressR
         { kind: 'dump', credentials: deployCliCredentials(credentials), outputFolder: folder, exportSecrets: o.exportSecrets, apiMaxRetries: 5 },
         { signal: o.signal, progress },
       ),
+  };
+}
+
+/** Applies config through deploy-cli in its child process (always with AUTH0_CLIENT_ID: worker.ts). */
+export function createConfigDeployer(credentials: Credentials, progress: ProgressReporter): ConfigDeployer {
+  return {
+    deploy: (o) =>
+      runDeployCli(
+        {
+          kind: 'deploy',
+          credentials: deployCliCredentials(credentials),
+          inputFile: o.inputFile,
+          allowDelete: o.allowDelete,
+          ...(o.includedOnly ? { includedOnly: o.includedOnly } : {}),
+          keywordMappings: o.keywordMappings,
+          apiMaxRetries: 5,
+        },
+        { signal: o.signal, progress },
+      ),
+  };
+}
+
+/**
+ * The restore target: the API, a reader, deploy-cli, and `capture`, which snapshots the target
+ * into a private temp folder (local storage) and opens it like any snapshot; `close()` removes it.
+ */
+export function createRestoreTarget(credentials: Credentials, api: ManagementApi, progress: ProgressReporter, tool: { name: string; version: string }): RestoreTarget {
+  const reader = createTenantReader(api);
+  return {
+    domain: api.domain,
+    api,
+    reader,
+    deployer: createConfigDeployer(credentials, progress),
+    async capture(signal) {
+      const dir = await mkdtemp(path.join(tmpdir(), 'a0vault-target-'));
+      try {
+        const storage = new LocalBackend({ root: dir, location: `target state of ${api.domain}` });
+        const r = await runSnapshot({ reader, dumper: createConfigDumper(credentials, progress), storage, prefix: '', clock: systemClock, progress, signal, tool });
+        const loaded = await loadSnapshot(storage, r.manifestKey, signal);
+        return {
+          ...loaded,
+          close: () => {
+            loaded.close();
+            rmSync(dir, { recursive: true, force: true });
+          },
+        };
+      } catch (err) {
+        rmSync(dir, { recursive: true, force: true });
+        throw err;
+      }
+    },
   };
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerCatalogCommands } from './catalog.js';
 import { registerDiff } from './diff.js';
+import { registerRestoreCommands } from './restore.js';
 import { registerSnapshot } from './snapshot.js';
 
 export interface CommandContext {
@@ -13,4 +14,5 @@ export function registerCommands(program: Command, context: CommandContext): voi
   registerSnapshot(program, context);
   registerCatalogCommands(program, context);
   registerDiff(program, context);
+  registerRestoreCommands(program, context);
 }
