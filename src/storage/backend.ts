@@ -129,3 +129,17 @@ export class CorruptObjectError extends StorageError {
     this.name = 'CorruptObjectError';
   }
 }
+
+/**
+ * The storage refuses to delete or replace the object because a retention policy (or hold) still
+ * protects it (GCS: 403 `retentionPolicyNotMet`). Permanent until `retainUntil`, when known.
+ */
+export class ObjectProtectedError extends StorageError {
+  readonly retainUntil: Date | undefined;
+
+  constructor(message: string, options: StorageErrorOptions & { retainUntil?: Date }) {
+    super(message, { ...options, transient: false });
+    this.name = 'ObjectProtectedError';
+    this.retainUntil = options.retainUntil;
+  }
+}

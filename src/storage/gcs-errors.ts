@@ -10,6 +10,7 @@ import { CancelledError } from '../core/errors.js';
 import {
   CorruptObjectError,
   ObjectNotFoundError,
+  ObjectProtectedError,
   PreconditionFailedError,
   StorageError,
   type StorageErrorOptions,
@@ -108,6 +109,34 @@ function shortMessage(message: string): string {
   return trimmed.length > 500 ? `${trimmed.slice(0, 500)}…` : trimmed;
 }
 
+/** The `reason` of each entry of the GCS error body's `errors` list (as ApiError keeps them). */
+function reasonsOf(err: unknown): string[] {
+  const e = err as ErrorLike | undefined;
+  const data = e?.response?.data as { error?: { errors?: unknown } } | undefined;
+  const lists = [e?.errors, data?.error?.errors];
+  const out: string[] = [];
+  for (const list of lists) {
+    if (!Array.isArray(list)) continue;
+    for (const item of list) {
+      const reason = (item as { reason?: unknown } | null)?.reason;
+      if (typeof reason === 'string') out.push(reason);
+    }
+  }
+  return out;
+}
+
+/**
+ * The date at the end of GCS's retention message ("… cannot be deleted, overwritten or archived
+ * until 2019-11-07T23:15:42.507463461-08:00"), if there is one. Fractions beyond milliseconds are
+ * cut so Date can parse it.
+ */
+function retainUntilOf(message: string): Date | undefined {
+  const m = /until (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})/.exec(message);
+  if (!m) return undefined;
+  const time = Date.parse(`${m[1]}${(m[2] ?? '').slice(0, 4)}${m[3]}`);
+  return Number.isNaN(time) ? undefined : new Date(time);
+}
+
 export interface GcsErrorContext {
   operation: StorageOperation;
   location: string;
@@ -135,6 +164,9 @@ export function toStorageError(err: unknown, ctx: GcsErrorContext): StorageError
   if (status === 412) return new PreconditionFailedError(ctx.preconditionMessage ?? 'precondition failed', base);
   if (status === 400 && /hash|md5|crc32c/i.test(cause.message)) {
     return new CorruptObjectError(`GCS rejected the content: ${cause.message}`, base);
+  }
+  if (status === 403 && reasonsOf(err).includes('retentionPolicyNotMet')) {
+    return new ObjectProtectedError(`protected by a retention policy: ${cause.message}`, { ...base, retainUntil: retainUntilOf(cause.message) });
   }
   if (status === 401 || status === 403) {
     return new StorageError(`access denied (HTTP ${status}); check the credentials and IAM roles`, base);
