@@ -62,6 +62,18 @@ export function noSuchObject(bucket: string, name: string): FakeHttpError {
   return new FakeHttpError(404, `No such object: ${bucket}/${name}`);
 }
 
+/**
+ * GCS's answer to deleting or replacing an object a bucket retention policy still protects:
+ * 403, reason `retentionPolicyNotMet`, and a message naming the object and the expiry.
+ */
+export function retentionPolicyNotMet(bucket: string, name: string, expiry: Date): FakeHttpError {
+  return new FakeHttpError(
+    403,
+    `Object '${bucket}/${name}' is subject to bucket's retention policy and cannot be deleted, overwritten or archived until ${expiry.toISOString()}`,
+    { reason: 'retentionPolicyNotMet' },
+  );
+}
+
 export function noSuchBucket(): FakeHttpError {
   return new FakeHttpError(404, 'The specified bucket does not exist.');
 }

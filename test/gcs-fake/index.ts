@@ -31,7 +31,9 @@ export interface GcsFakeOptions {
   /** Where content files go; default a fresh temp directory, removed on close. */
   dataDir?: string;
   /** Buckets to create at start. */
-  buckets?: Array<string | { name: string; versioning?: boolean }>;
+  buckets?: Array<string | { name: string; versioning?: boolean; retentionPeriod?: number }>;
+  /** The fake's clock (object creation times, retention checks). Default: the system clock. */
+  now?: () => Date;
 }
 
 export interface GcsFake {
@@ -44,7 +46,8 @@ export interface GcsFake {
   clearRequests(): void;
   /** Calls `listener` after each request is over; returns a function that unsubscribes. */
   onRequest(listener: (entry: RequestLogEntry) => void): () => void;
-  createBucket(name: string, options?: { versioning?: boolean }): void;
+  /** `retentionPeriod` (seconds) gives the bucket a retention policy. */
+  createBucket(name: string, options?: { versioning?: boolean; retentionPeriod?: number }): void;
   /** Resumable sessions still open (neither finalized, failed nor cancelled). */
   activeUploads(): Array<{ bucket: string; name: string; persisted: number }>;
   /** Flips one stored byte of the live object, leaving its recorded hashes alone. */
@@ -55,11 +58,11 @@ export interface GcsFake {
 export async function startGcsFake(options: GcsFakeOptions = {}): Promise<GcsFake> {
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'a0vault-gcs-fake-')));
-  const store = new FakeStore(dataDir);
+  const store = new FakeStore(dataDir, options.now);
   const state: FakeState = { store, sessions: new UploadSessions(store), faults: new Faults(options.seed ?? 1), log: [], listeners: new Set() };
   for (const bucket of options.buckets ?? []) {
     if (typeof bucket === 'string') store.createBucket(bucket);
-    else store.createBucket(bucket.name, bucket.versioning ?? false);
+    else store.createBucket(bucket.name, bucket.versioning ?? false, bucket.retentionPeriod);
   }
   const server = createServer({ requestTimeout: 0 }, (req, res) => {
     void handleRequest(state, req, res);
@@ -81,7 +84,7 @@ export async function startGcsFake(options: GcsFakeOptions = {}): Promise<GcsFak
       state.listeners.add(listener);
       return () => void state.listeners.delete(listener);
     },
-    createBucket: (name, opts) => void store.createBucket(name, opts?.versioning ?? false),
+    createBucket: (name, opts) => void store.createBucket(name, opts?.versioning ?? false, opts?.retentionPeriod),
     activeUploads: () => state.sessions.active(),
     corruptStored: (bucket, name, offset) => corruptStored(store, bucket, name, offset),
     close() {

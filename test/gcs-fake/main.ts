@@ -1,6 +1,7 @@
 /**
  * Runs the GCS fake as its own process:
  *   npm run gcs-fake -- [--port 0] [--host 127.0.0.1] [--seed 1] [--bucket NAME]… [--versioned-bucket NAME]…
+ *     [--retention-bucket NAME:SECONDS]…  (a bucket with a retention policy of SECONDS)
  * Prints exactly one line to stdout when ready, `{"endpoint":"http://127.0.0.1:<port>"}`, and
  * serves until SIGTERM or SIGINT. Diagnostics go to stderr.
  */
@@ -21,7 +22,10 @@ function parseArgs(argv: string[]): GcsFakeOptions {
     else if (flag === '--seed') options.seed = Number(need());
     else if (flag === '--bucket') options.buckets?.push(need());
     else if (flag === '--versioned-bucket') options.buckets?.push({ name: need(), versioning: true });
-    else throw new Error(`unknown option ${flag}`);
+    else if (flag === '--retention-bucket') {
+      const [name = '', seconds = ''] = need().split(':');
+      options.buckets?.push({ name, retentionPeriod: Number(seconds) });
+    } else throw new Error(`unknown option ${flag}`);
   }
   if (options.port !== undefined && !(Number.isInteger(options.port) && options.port >= 0 && options.port < 65536)) {
     throw new Error('--port must be 0..65535');

@@ -53,5 +53,14 @@ export function bucketResource(b: BucketState, endpoint: string): Record<string,
     storageClass: 'STANDARD',
     etag: Buffer.from(String(b.metageneration)).toString('base64'),
     versioning: { enabled: b.versioning },
+    ...(b.retentionPolicy
+      ? {
+          retentionPolicy: {
+            retentionPeriod: String(b.retentionPolicy.retentionPeriod),
+            effectiveTime: b.retentionPolicy.effectiveTime.toISOString(),
+            isLocked: false,
+          },
+        }
+      : {}),
   };
 }

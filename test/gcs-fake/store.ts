@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Crc32c } from '../../src/storage/crc32c.js';
-import { FakeHttpError, badRequest, noSuchBucket, preconditionFailed } from './http-util.js';
+import { FakeHttpError, badRequest, noSuchBucket, preconditionFailed, retentionPolicyNotMet } from './http-util.js';
 
 export interface ObjectVersion {
   bucket: string;
@@ -31,6 +31,8 @@ export interface ObjectVersion {
 export interface BucketState {
   name: string;
   versioning: boolean;
+  /** Bucket retention policy: objects cannot be deleted or replaced before timeCreated + this many seconds. */
+  retentionPolicy?: { retentionPeriod: number; effectiveTime: Date };
   metageneration: number;
   timeCreated: Date;
   updated: Date;
@@ -83,7 +85,14 @@ export class FakeStore {
   readonly buckets = new Map<string, BucketState>();
   private lastGeneration = 0;
 
-  constructor(readonly dataDir: string) {}
+  /**
+   * @param now the fake's clock for object creation times and retention checks (tests pass a
+   *   manual one to make objects older than a bucket's retention period without waiting).
+   */
+  constructor(
+    readonly dataDir: string,
+    readonly now: () => Date = () => new Date(),
+  ) {}
 
   /** A fresh path for content (not created). */
   newContentPath(): string {
@@ -96,13 +105,14 @@ export class FakeStore {
     return this.lastGeneration;
   }
 
-  createBucket(name: string, versioning = false): BucketState {
+  createBucket(name: string, versioning = false, retentionPeriod?: number): BucketState {
     if (!BUCKET_NAME.test(name)) throw badRequest(`Invalid bucket name: '${name}'`);
     if (this.buckets.has(name)) {
       throw new FakeHttpError(409, 'Your previous request to create the named bucket succeeded and you already own it.');
     }
-    const now = new Date();
+    const now = this.now();
     const bucket: BucketState = { name, versioning, metageneration: 1, timeCreated: now, updated: now, objects: new Map() };
+    if (retentionPeriod !== undefined) this.setRetentionPeriod(bucket, retentionPeriod);
     this.buckets.set(name, bucket);
     return bucket;
   }
@@ -111,6 +121,30 @@ export class FakeStore {
     const bucket = this.buckets.get(name);
     if (!bucket) throw noSuchBucket();
     return bucket;
+  }
+
+  /** Sets (seconds > 0) or removes (null) the bucket's retention policy, as buckets.patch does. */
+  setRetentionPeriod(bucket: BucketState, seconds: number | null): void {
+    if (seconds === null) {
+      delete bucket.retentionPolicy;
+      return;
+    }
+    if (!Number.isSafeInteger(seconds) || seconds <= 0 || seconds >= 3_155_760_000) {
+      throw badRequest('Invalid argument for retentionPolicy.retentionPeriod: must be greater than 0 and less than 100 years.');
+    }
+    bucket.retentionPolicy = { retentionPeriod: seconds, effectiveTime: this.now() };
+  }
+
+  /** When the bucket's retention policy stops protecting `v` (undefined: no policy). */
+  retentionExpiry(bucket: BucketState, v: ObjectVersion): Date | undefined {
+    const policy = bucket.retentionPolicy;
+    return policy ? new Date(v.timeCreated.getTime() + policy.retentionPeriod * 1000) : undefined;
+  }
+
+  /** Throws GCS's 403 retentionPolicyNotMet when `v` may not be deleted or replaced yet. */
+  checkRetention(bucket: BucketState, v: ObjectVersion): void {
+    const expiry = this.retentionExpiry(bucket, v);
+    if (expiry && this.now().getTime() < expiry.getTime()) throw retentionPolicyNotMet(bucket.name, v.name, expiry);
   }
 
   live(bucket: BucketState, name: string): ObjectVersion | undefined {
@@ -133,7 +167,8 @@ export class FakeStore {
     const bucket = this.bucket(incoming.bucket);
     const previous = this.live(bucket, incoming.name);
     checkPreconditions(previous, p);
-    const now = new Date();
+    if (previous) this.checkRetention(bucket, previous);
+    const now = this.now();
     const version: ObjectVersion = { ...incoming, generation: this.nextGeneration(), metageneration: 1, timeCreated: now, updated: now };
     this.retire(bucket, incoming.name, previous, now);
     const versions = bucket.objects.get(incoming.name) ?? [];
@@ -144,9 +179,10 @@ export class FakeStore {
 
   /** Deletes the live generation (or a given one). Synchronous, like commit. */
   delete(bucket: BucketState, target: ObjectVersion): void {
+    this.checkRetention(bucket, target);
     const live = this.live(bucket, target.name);
     if (target === live) {
-      this.retire(bucket, target.name, target, new Date());
+      this.retire(bucket, target.name, target, this.now());
     } else {
       this.dropVersion(bucket, target);
     }
