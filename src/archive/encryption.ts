@@ -171,12 +171,17 @@ export function createEncryptStream(recipients: AgeRecipients): Duplex {
   );
 }
 
-/** Decrypts and authenticates an age stream; fails with EntryDecryptError (see module doc). */
-export function createDecryptStream(identities: AgeIdentities): Duplex {
+/**
+ * Decrypts and authenticates an age stream. A decryption failure becomes an EntryDecryptError,
+ * or what `fail(problem)` returns (readers name the entry); errors of the ciphertext source
+ * (A0vaultError) pass through unchanged.
+ */
+export function createDecryptStream(identities: AgeIdentities, options: { fail?: (problem: string) => Error } = {}): Duplex {
   const decrypter = identities.decrypter();
+  const fail = options.fail ?? ((problem: string) => new EntryDecryptError(problem));
   return duplexAround(
     (input) => decrypter.decrypt(input),
-    (err) => (err instanceof A0vaultError || err instanceof EntryDecryptError ? err : new EntryDecryptError(decryptProblem(err))),
+    (err) => (err instanceof A0vaultError || err instanceof EntryDecryptError ? err : fail(decryptProblem(err))),
   );
 }
 

@@ -12,6 +12,11 @@
  *   complete corrupted entry.
  * - Storage errors (not found, transient, cancelled) pass through unchanged.
  * - Entry contents are not checked against the manifest here; verify.ts does that.
+ * - `openEntry`/`readEntry` give the bytes as stored. `openContent`/`readContent` give the
+ *   entry's content: the stored bytes of a plaintext archive, or, for an encrypted one (format
+ *   version 2), the age-decrypted plaintext, authenticated while it streams: a wrong identity or
+ *   a changed ciphertext is an IntegrityError naming the entry; no identity at all is a usage
+ *   error that asks for one.
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { crc32 } from 'node:zlib';
@@ -19,6 +24,7 @@ import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { anySignal, throwIfAborted } from '../core/abort.js';
 import { A0vaultError, CancelledError, IntegrityError, NotFoundError } from '../core/errors.js';
 import type { StorageBackend } from '../storage/backend.js';
+import { createDecryptStream, identityRequiredError, type AgeIdentities } from './encryption.js';
 import { StorageRangeReader } from './range-reader.js';
 import { checkCentralRecord, checkDataDescriptor, checkLocalHeader, dataDescriptorLength, localHeaderReadLength } from './zip-structure.js';
 
@@ -39,6 +45,10 @@ export interface OpenArchiveOptions {
   signal: AbortSignal;
   /** Object size if already known (saves a stat). */
   size?: number;
+  /** The archive's entries are age-encrypted (the manifest has `encryption`). */
+  encrypted?: boolean;
+  /** Identities that decrypt an encrypted archive's entries (openContent, readContent). */
+  identities?: AgeIdentities;
 }
 
 function integrity(key: string, subject: string, message: string, cause?: unknown): IntegrityError {
@@ -71,6 +81,7 @@ export class ArchiveReader {
     private readonly reader: StorageRangeReader,
     private readonly signal: AbortSignal,
     private readonly ordered: Entry[],
+    private readonly decryption: { encrypted: boolean; identities?: AgeIdentities },
   ) {
     for (const entry of ordered) {
       if (this.byPath.has(entry.fileName)) this.duplicated.add(entry.fileName);
@@ -101,7 +112,7 @@ export class ArchiveReader {
         strictFileNames: true,
       });
       const entries = await readCentralDirectory(zip);
-      return new ArchiveReader(key, zip, reader, signal, entries);
+      return new ArchiveReader(key, zip, reader, signal, entries, { encrypted: options.encrypted === true, identities: options.identities });
     } catch (err) {
       throw asIntegrity(err, key, ARCHIVE_SUBJECT);
     }
@@ -160,6 +171,43 @@ export class ArchiveReader {
     if (entry.uncompressedSize > options.maxBytes) throw integrity(this.key, path, `is ${entry.uncompressedSize} bytes, more than the ${options.maxBytes} expected`);
     const chunks: Buffer[] = [];
     for await (const chunk of await this.openEntry(path, options)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  /** True when entries are age-encrypted (openContent decrypts them). */
+  get encrypted(): boolean {
+    return this.decryption.encrypted;
+  }
+
+  /**
+   * Streams the content of `path`: as stored for a plaintext archive, decrypted (and
+   * authenticated while streaming) for an encrypted one. See the module comment for errors.
+   */
+  async openContent(path: string, options: { signal?: AbortSignal } = {}): Promise<Readable> {
+    if (!this.decryption.encrypted) return this.openEntry(path, options);
+    const identities = this.decryption.identities;
+    if (!identities) throw identityRequiredError(`archive ${this.key}`);
+    const stored = await this.openEntry(path, options);
+    const plain = createDecryptStream(identities, { fail: (problem) => integrity(this.key, path, problem) });
+    stored.on('error', (err) => plain.destroy(err));
+    plain.on('close', () => stored.destroy());
+    return stored.pipe(plain);
+  }
+
+  /** The whole content of a small entry (see openContent); IntegrityError past `maxBytes`. */
+  async readContent(path: string, options: { maxBytes: number; signal?: AbortSignal }): Promise<Buffer> {
+    if (!this.decryption.encrypted) return this.readEntry(path, options);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const stream = await this.openContent(path, options);
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > options.maxBytes) {
+        stream.destroy();
+        throw integrity(this.key, path, `holds more than the ${options.maxBytes} bytes expected`);
+      }
+      chunks.push(Buffer.from(chunk));
+    }
     return Buffer.concat(chunks);
   }
 

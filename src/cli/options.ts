@@ -2,7 +2,9 @@
  * Options shared by commands, and the only place that reads the environment.
  * Precedence: a flag wins over the environment variable of the same meaning.
  */
+import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
+import { AgeIdentities, AgeRecipients } from '../archive/encryption.js';
 import { A0vaultError } from '../core/errors.js';
 import { toCredentials, type Credentials } from '../auth0/credentials.js';
 import { createProgressRenderer, type ProgressMode } from './output/progress.js';
@@ -69,4 +71,55 @@ export function parsePositive(value: string): number {
   const n = Number(value);
   if (!(n > 0)) throw new A0vaultError('usage', `expected a positive number, got ${value}`);
   return n;
+}
+
+export interface IdentityFlags {
+  identity?: string;
+}
+
+export interface EncryptFlags {
+  encryptTo?: string[];
+  encryptToFile?: string[];
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** `--identity <file>` for commands that read an encrypted snapshot's contents. */
+export function addIdentityOption(cmd: Command): Command {
+  return cmd.option('--identity <file>', 'age identity file (AGE-SECRET-KEY-1… lines) to read encrypted snapshots (env A0VAULT_IDENTITY_FILE)');
+}
+
+/** `--encrypt-to` / `--encrypt-to-file` (both repeatable) for commands that write archives. */
+export function addEncryptOptions(cmd: Command): Command {
+  return cmd
+    .option('--encrypt-to <recipient>', 'encrypt the archive to this age recipient (age1…); repeatable', collect)
+    .option('--encrypt-to-file <file>', 'encrypt to every age recipient listed in this file (one per line, # comments); repeatable', collect);
+}
+
+function readKeyFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new A0vaultError('config', `cannot read the ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
+  }
+}
+
+/**
+ * The identities from `--identity`, else from the file A0VAULT_IDENTITY_FILE names; undefined
+ * when neither is set. The keys are never printed (AgeIdentities).
+ */
+export function readIdentities(flags: IdentityFlags, env: NodeJS.ProcessEnv = process.env): AgeIdentities | undefined {
+  const path = flags.identity ?? (env.A0VAULT_IDENTITY_FILE || undefined);
+  if (path === undefined) return undefined;
+  return AgeIdentities.parse(readKeyFile(path, 'identity file'), path);
+}
+
+/** The recipients of `--encrypt-to` and `--encrypt-to-file`; undefined when neither is given. */
+export function readRecipients(flags: EncryptFlags): AgeRecipients | undefined {
+  const values = flags.encryptTo ?? [];
+  const files = (flags.encryptToFile ?? []).map((name) => ({ name, text: readKeyFile(name, 'recipients file') }));
+  if (values.length === 0 && files.length === 0) return undefined;
+  return AgeRecipients.parse({ values, files });
 }

@@ -3,8 +3,13 @@
  * (tenant.yaml parsed, referenced files inlined so code compares by content), its id map, and
  * lazily-opened record streams (users, role members, organization members). Nothing is held
  * whole except the configuration, which is small.
+ *
+ * An encrypted snapshot (manifest `encryption`) is decrypted entry by entry as it is read;
+ * without `options.identities` it is refused with a usage error asking for --identity, before
+ * any archive byte is read. A wrong identity or a changed ciphertext is an IntegrityError.
  */
 import { parse as parseYaml } from 'yaml';
+import { identityRequiredError, type AgeIdentities } from '../archive/encryption.js';
 import { ArchiveReader } from '../archive/reader.js';
 import { CONFIG_DIR, ENTRY, configRelativePath } from '../archive/layout.js';
 import { readManifest, type Manifest } from '../archive/manifest.js';
@@ -28,9 +33,16 @@ export interface LoadedSnapshot extends SnapshotState {
   close(): void;
 }
 
-export async function loadSnapshot(storage: StorageBackend, manifestKey: string, signal: AbortSignal): Promise<LoadedSnapshot> {
+export interface LoadSnapshotOptions {
+  /** age identities for an encrypted snapshot (CLI: --identity / A0VAULT_IDENTITY_FILE). */
+  identities?: AgeIdentities;
+}
+
+export async function loadSnapshot(storage: StorageBackend, manifestKey: string, signal: AbortSignal, options: LoadSnapshotOptions = {}): Promise<LoadedSnapshot> {
   const manifest = await readManifest(storage, manifestKey, { signal });
-  const reader = await ArchiveReader.open({ storage, key: manifest.archive.key, signal, size: manifest.archive.size });
+  const encrypted = manifest.encryption !== undefined;
+  if (encrypted && !options.identities) throw identityRequiredError(`snapshot ${manifest.snapshotId}`);
+  const reader = await ArchiveReader.open({ storage, key: manifest.archive.key, signal, size: manifest.archive.size, encrypted, identities: options.identities });
   const files = new Map<string, string>();
   const configFiles = new Map<string, string>();
   let yamlText = '';
@@ -38,16 +50,16 @@ export async function loadSnapshot(storage: StorageBackend, manifestKey: string,
     if (!entry.path.startsWith(CONFIG_DIR)) continue;
     const rel = configRelativePath(entry.path);
     if (rel === undefined) continue;
-    const text = (await reader.readEntry(entry.path, { maxBytes: MAX_CONFIG_FILE_BYTES, signal })).toString('utf8');
+    const text = (await reader.readContent(entry.path, { maxBytes: MAX_CONFIG_FILE_BYTES, signal })).toString('utf8');
     configFiles.set(rel, text);
     if (entry.path === ENTRY.tenantConfig) yamlText = text;
     else files.set(rel, text);
   }
   const config = inlineFiles((parseYaml(yamlText) ?? {}) as Record<string, unknown>, files);
-  const idMap = JSON.parse((await reader.readEntry(ENTRY.idMap, { maxBytes: MAX_CONFIG_FILE_BYTES, signal })).toString('utf8')) as IdMap;
+  const idMap = JSON.parse((await reader.readContent(ENTRY.idMap, { maxBytes: MAX_CONFIG_FILE_BYTES, signal })).toString('utf8')) as IdMap;
   const records = (path: string) => ({
     async *[Symbol.asyncIterator]() {
-      yield* readNdjson(await reader.openEntry(path, { signal }), { signal, name: path });
+      yield* readNdjson(await reader.openContent(path, { signal }), { signal, name: path });
     },
   });
   return {

@@ -19,7 +19,8 @@ import { A0vaultError } from '../core/errors.js';
 import type { ProgressReporter } from '../core/progress.js';
 import type { StorageBackend } from '../storage/backend.js';
 import { ENTRY, lockKey, newSnapshotId, snapshotKeys } from '../archive/layout.js';
-import { FORMAT_VERSION, signManifest, summarizeCoverage, writeManifest, type Manifest } from '../archive/manifest.js';
+import type { AgeRecipients } from '../archive/encryption.js';
+import { formatVersionFor, signManifest, summarizeCoverage, writeManifest, type Manifest } from '../archive/manifest.js';
 import { createNdjsonGzipStream } from '../archive/ndjson.js';
 import { createArchiveWriter } from '../archive/writer.js';
 import { captureConfig } from './config-files.js';
@@ -44,6 +45,8 @@ export interface SnapshotOptions {
   tool: { name: string; version: string };
   /** deploy-cli AUTH0_EXPORT_SECRETS: the caller enforces the encryption requirement. */
   includeSecrets?: boolean;
+  /** Encrypt every archive entry to these age recipients (format version 2). */
+  encryptTo?: AgeRecipients;
   breakLock?: boolean;
   lockStaleMs?: number;
   tmpRoot?: string;
@@ -80,7 +83,7 @@ async function snapshotLocked(options: SnapshotOptions, domain: string): Promise
   const startedAt = new Date(clock.now());
   const snapshotId = newSnapshotId(startedAt);
   const keys = snapshotKeys(options.prefix, domain, snapshotId);
-  const writer = createArchiveWriter({ storage, key: keys.archive, signal });
+  const writer = createArchiveWriter({ storage, key: keys.archive, signal, encryptTo: options.encryptTo });
   const ledger = new CoverageLedger();
   const exportStats: UsersExportStats = { jobIds: [], bytes: 0, resumes: 0, urlRefreshes: 0 };
   try {
@@ -113,13 +116,14 @@ async function snapshotLocked(options: SnapshotOptions, domain: string): Promise
     ledger.captured('role members', roleMembers.records());
     ledger.captured('organization members and member roles', orgMembers.records());
     recordPlatformGaps(ledger, { secretsExported: options.includeSecrets === true, nonDatabaseUsers: users.nonDatabase });
+    if (options.includeSecrets) ledger.captured(options.encryptTo ? 'configuration secrets (in the encrypted archive)' : 'configuration secrets (in PLAINTEXT: --allow-plaintext-secrets)');
 
     await writer.addEntry(ENTRY.coverage, JSON.stringify(ledger.toJSON(), null, 2), { contentType: 'application/json' });
     progress.emit({ type: 'phase', phase: 'finish', message: 'closing archive' });
     const archive = await writer.finish();
 
     const manifest = signManifest({
-      formatVersion: FORMAT_VERSION,
+      formatVersion: formatVersionFor(archive.encryption),
       tool: options.tool,
       snapshotId,
       tenant: { domain },
@@ -137,6 +141,7 @@ async function snapshotLocked(options: SnapshotOptions, domain: string): Promise
         config: config.counts,
       },
       coverage: summarizeCoverage(ledger.toJSON()),
+      ...(archive.encryption ? { encryption: archive.encryption } : {}),
     });
     await writeManifest(storage, keys.manifest, manifest, { signal });
     return { manifest, manifestKey: keys.manifest, export: exportStats };

@@ -7,13 +7,26 @@ import { runSnapshot } from '../../snapshot/index.js';
 import { MemoryBackend } from '../../storage/memory.js';
 import { diffSnapshots, type SnapshotDiff } from '../../restore/snapshot-diff.js';
 import { loadSnapshot, type LoadedSnapshot } from '../../restore/snapshot-state.js';
-import { addOutputOptions, addStorageOptions, addTenantOptions, gcsEndpoint, progressFor, readCredentials, type OutputFlags, type StorageFlags, type TenantFlags } from '../options.js';
+import {
+  addIdentityOption,
+  addOutputOptions,
+  addStorageOptions,
+  addTenantOptions,
+  gcsEndpoint,
+  progressFor,
+  readCredentials,
+  readIdentities,
+  type IdentityFlags,
+  type OutputFlags,
+  type StorageFlags,
+  type TenantFlags,
+} from '../options.js';
 import { writeResult } from '../output/result.js';
 import { toolVersion } from '../version.js';
 import { createApi, createConfigDumper, createStorage, createTenantReader } from '../wiring.js';
 import type { CommandContext } from './index.js';
 
-interface DiffFlags extends OutputFlags, StorageFlags, TenantFlags {
+interface DiffFlags extends OutputFlags, StorageFlags, TenantFlags, IdentityFlags {
   from: string;
   tenant?: string;
 }
@@ -47,14 +60,15 @@ export function registerDiff(program: Command, ctx: CommandContext): void {
     .argument('<other>', 'another reference, or live')
     .requiredOption('--from <location>', 'storage location')
     .option('--tenant <domain>', 'resolve references among this tenant’s snapshots');
-  addTenantOptions(addStorageOptions(addOutputOptions(cmd))).action(async (ref: string, other: string, flags: DiffFlags) => {
+  addIdentityOption(addTenantOptions(addStorageOptions(addOutputOptions(cmd)))).action(async (ref: string, other: string, flags: DiffFlags) => {
     const progress = progressFor(flags);
     const opened: LoadedSnapshot[] = [];
     try {
+      const identities = readIdentities(flags);
       const storage = createStorage(flags.from, { gcsEndpoint: gcsEndpoint(flags), progress });
       const open = async (r: string) => {
         const entry = await resolveSnapshot(storage, r, { tenant: flags.tenant, signal: ctx.signal });
-        const s = await loadSnapshot(storage, entry.manifestKey, ctx.signal);
+        const s = await loadSnapshot(storage, entry.manifestKey, ctx.signal, { identities });
         opened.push(s);
         return s;
       };
