@@ -16,12 +16,16 @@ export interface OutputFlags {
 
 export interface StorageFlags {
   gcsEndpoint?: string;
+  /** Config file (else $A0VAULT_CONFIG, else ./a0vault.config.yaml): see cli/config-flags.ts. */
+  config?: string;
 }
 
 export interface TenantFlags {
   domain?: string;
   clientId?: string;
   clientSecret?: string;
+  /** Only ever set from the config file (cli/config-flags.ts), never a flag: tokens show in ps. */
+  accessToken?: string;
 }
 
 export function addOutputOptions(cmd: Command): Command {
@@ -31,7 +35,9 @@ export function addOutputOptions(cmd: Command): Command {
 }
 
 export function addStorageOptions(cmd: Command): Command {
-  return cmd.option('--gcs-endpoint <url>', 'Google Cloud Storage API endpoint (env A0VAULT_GCS_ENDPOINT)');
+  return cmd
+    .option('--gcs-endpoint <url>', 'Google Cloud Storage API endpoint (env A0VAULT_GCS_ENDPOINT)')
+    .option('--config <file>', 'config file (env A0VAULT_CONFIG; default ./a0vault.config.yaml if present)');
 }
 
 export function addTenantOptions(cmd: Command): Command {
@@ -45,13 +51,15 @@ export function gcsEndpoint(flags: StorageFlags): string | undefined {
   return flags.gcsEndpoint ?? process.env.A0VAULT_GCS_ENDPOINT ?? undefined;
 }
 
-/** Credentials from flags, else AUTH0_DOMAIN / AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET / AUTH0_ACCESS_TOKEN. */
+/** Credentials from flags (or the config file, via config-flags), else AUTH0_DOMAIN / AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET / AUTH0_ACCESS_TOKEN. */
 export function readCredentials(flags: TenantFlags, env: NodeJS.ProcessEnv = process.env): Credentials {
   const domain = flags.domain ?? env.AUTH0_DOMAIN;
   if (!domain) throw new A0vaultError('config', 'no tenant: set AUTH0_DOMAIN (or --domain)');
   const clientId = flags.clientId ?? env.AUTH0_CLIENT_ID;
   const clientSecret = flags.clientSecret ?? env.AUTH0_CLIENT_SECRET;
-  const accessToken = env.AUTH0_ACCESS_TOKEN;
+  const accessToken = flags.accessToken ?? env.AUTH0_ACCESS_TOKEN;
+  // a token from the config file wins over client credentials from the environment
+  if (flags.accessToken && !(flags.clientId && flags.clientSecret)) return toCredentials({ domain, accessToken: flags.accessToken });
   if (clientId && clientSecret) return toCredentials({ domain, clientId, clientSecret });
   if (accessToken) return toCredentials({ domain, accessToken });
   throw new A0vaultError('config', 'no credentials: set AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET (or AUTH0_ACCESS_TOKEN)');
