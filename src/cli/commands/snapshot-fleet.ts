@@ -14,7 +14,7 @@ import type { RouteCounters } from '../../auth0/stats.js';
 import { loadTenantsFile, resolveCredentials, runFleet, selectShard, summarize, type TenantEntry, type TenantRunResult } from '../../fleet/index.js';
 import type { Manifest } from '../../archive/manifest.js';
 import { pushMetrics, updateMetricsFile, type SnapshotRunRecord } from '../../metrics/index.js';
-import { runSnapshot } from '../../snapshot/index.js';
+import { runSnapshot, type ConfigDumper } from '../../snapshot/index.js';
 import type { StorageBackend } from '../../storage/backend.js';
 import { credentialsEnvironment, shardFrom, type FleetFlags, type MetricsFlags } from '../fleet-flags.js';
 import { gcsEndpoint, progressFor, type OutputFlags, type StorageFlags } from '../options.js';
@@ -43,7 +43,7 @@ function refuseUnsupported(flags: object): void {
 }
 
 /** What a fleet reports for a tenant that succeeded. */
-interface TenantSnapshot {
+export interface TenantSnapshot {
   snapshotId: string;
   manifestKey: string;
   users: number;
@@ -65,14 +65,7 @@ export async function snapshotFleet(flags: SnapshotFleetFlags, ctx: CommandConte
   const requests = new Map<string, ManagementApi>();
   try {
     const storage = createStorage(flags.to, { gcsEndpoint: gcsEndpoint(flags), progress });
-    const snapshotTenant = async (tenant: TenantEntry, signal: AbortSignal): Promise<TenantSnapshot> => {
-      const credentials = await resolveCredentials(tenant, { env: credentialsEnvironment(), baseDir: file.baseDir, signal });
-      const api = createApi(credentials, { progress, signal, apiBudget: flags.apiBudget, maxRps: flags.maxRps });
-      requests.set(tenant.domain, api);
-      assertScopes(await doctor(api, 'snapshot', { signal }));
-      const m = await snapshotOne(api, credentials, storage, flags, progress, signal);
-      return { snapshotId: m.manifest.snapshotId, manifestKey: m.manifestKey, users: m.manifest.counts.users, archiveBytes: m.manifest.archive.size };
-    };
+    const snapshotTenant = tenantSnapshotter({ ...flags, storage, progress, baseDir: file.baseDir, env: credentialsEnvironment(), onApi: (d, api) => requests.set(d, api) });
     const results = await runFleet(mine, snapshotTenant, { parallel: flags.parallel, clock: systemClock, signal: ctx.signal, progress });
     progress.stop();
     const counters = (domain: string) => requests.get(domain)?.queue.snapshot().total ?? zeroCounters;
@@ -106,19 +99,47 @@ export async function snapshotFleet(flags: SnapshotFleetFlags, ctx: CommandConte
   }
 }
 
-function snapshotOne(api: ManagementApi, credentials: Credentials, storage: StorageBackend, flags: SnapshotFleetFlags, progress: ProgressReporter, signal: AbortSignal) {
-  return runSnapshot({
-    reader: createTenantReader(api),
-    dumper: createConfigDumper(credentials, progress),
-    storage,
-    prefix: '',
-    clock: systemClock,
-    progress,
-    signal,
-    tool: { name: 'a0vault', version: toolVersion() },
-    includeSecrets: flags.includeSecrets === true,
-    breakLock: flags.breakLock === true,
-  });
+export interface TenantSnapshotterOptions {
+  storage: StorageBackend;
+  progress: ProgressReporter;
+  /** Where relative credential files are, and the environment credential references name. */
+  baseDir: string;
+  env: Readonly<Record<string, string | undefined>>;
+  apiBudget: number;
+  maxRps?: number;
+  includeSecrets?: boolean;
+  breakLock?: boolean;
+  /** Called with each tenant's API client as soon as it exists (for request counters). */
+  onApi?: (domain: string, api: ManagementApi) => void;
+  /** Default deploy-cli (cli/wiring.ts); tests may pass a lighter one. */
+  dumperFor?: (credentials: Credentials, progress: ProgressReporter) => ConfigDumper;
+}
+
+/**
+ * The per-tenant snapshot of a fleet: resolve the tenant's credentials, check scopes, run the
+ * snapshot engine into the shared storage location. Throws what any of those throws.
+ */
+export function tenantSnapshotter(o: TenantSnapshotterOptions): (tenant: TenantEntry, signal: AbortSignal) => Promise<TenantSnapshot> {
+  return async (tenant, signal) => {
+    const credentials = await resolveCredentials(tenant, { env: o.env, baseDir: o.baseDir, signal });
+    const api = createApi(credentials, { progress: o.progress, signal, apiBudget: o.apiBudget, maxRps: o.maxRps });
+    o.onApi?.(tenant.domain, api);
+    assertScopes(await doctor(api, 'snapshot', { signal }));
+    const result = await runSnapshot({
+      reader: createTenantReader(api),
+      dumper: (o.dumperFor ?? createConfigDumper)(credentials, o.progress),
+      storage: o.storage,
+      prefix: '',
+      clock: systemClock,
+      progress: o.progress,
+      signal,
+      tool: { name: 'a0vault', version: toolVersion() },
+      includeSecrets: o.includeSecrets === true,
+      breakLock: o.breakLock === true,
+    });
+    const m = result.manifest;
+    return { snapshotId: m.snapshotId, manifestKey: result.manifestKey, users: m.counts.users, archiveBytes: m.archive.size };
+  };
 }
 
 function recordOf(r: TenantRunResult<TenantSnapshot>, c: RouteCounters): SnapshotRunRecord {
