@@ -24,6 +24,7 @@ import { silentProgress, type ProgressReporter } from '../core/progress.js';
 import type { ManagementApi } from '../auth0/client.js';
 import { getJob } from '../auth0/jobs.js';
 import { newRestoreId } from '../archive/layout.js';
+import type { AgeIdentities } from '../archive/encryption.js';
 import { verifySnapshot } from '../archive/verify.js';
 import type { StorageBackend } from '../storage/backend.js';
 import type { TenantReader } from '../snapshot/types.js';
@@ -71,6 +72,8 @@ export interface RunRestoreOptions extends RestoreRequest {
   manifestKey: string;
   /** Opens the verified snapshot (snapshot-state.ts loadSnapshot, with an identity when encrypted). */
   openSnapshot(signal: AbortSignal): Promise<LoadedSnapshot>;
+  /** For an encrypted snapshot: verification then also decrypts and authenticates every entry. */
+  identities?: AgeIdentities;
   target: RestoreTarget;
   dryRun: boolean;
   /** `--plan plan.json`: apply exactly this plan, refusing if the target changed since. */
@@ -163,7 +166,7 @@ export async function runRestore(o: RunRestoreOptions): Promise<RestoreResult> {
   const progress = o.progress ?? silentProgress;
   const state = o.stateStorage ?? o.storage;
   progress.emit({ type: 'phase', phase: 'verify', message: 'verifying every checksum of the snapshot before touching the target' });
-  await verifySnapshot({ storage: o.storage, manifestKey: o.manifestKey, signal: o.signal, progress });
+  await verifySnapshot({ storage: o.storage, manifestKey: o.manifestKey, signal: o.signal, progress, ...(o.identities ? { identities: o.identities } : {}) });
   const opened = await o.openSnapshot(o.signal);
   try {
     const { snapshot, files, keywordMappings } = transformed(opened, o.transforms);

@@ -19,13 +19,13 @@ import { exitCodeForOutcome } from '../../restore/report.js';
 import { loadSnapshot } from '../../restore/snapshot-state.js';
 import type { Plan, UsersMode } from '../../restore/types.js';
 import { openStorage } from '../../storage/registry.js';
-import { addOutputOptions, addStorageOptions, addTenantOptions, gcsEndpoint, parsePercent, parsePositive, progressFor, readCredentials, type OutputFlags, type StorageFlags, type TenantFlags } from '../options.js';
+import { addIdentityOption, addOutputOptions, addStorageOptions, addTenantOptions, gcsEndpoint, parsePercent, parsePositive, progressFor, readCredentials, readIdentities, type IdentityFlags, type OutputFlags, type StorageFlags, type TenantFlags } from '../options.js';
 import { writeResult } from '../output/result.js';
 import { toolVersion } from '../version.js';
 import { createApi, createRestoreTarget, createStorage } from '../wiring.js';
 import type { CommandContext } from './index.js';
 
-export interface RestoreFlags extends OutputFlags, StorageFlags, TenantFlags {
+export interface RestoreFlags extends OutputFlags, StorageFlags, TenantFlags, IdentityFlags {
   from: string;
   tenant?: string;
   only?: string[];
@@ -71,7 +71,7 @@ export function addRestoreOptions(cmd: Command): Command {
     .option('--out <file>', 'save the plan as JSON (apply it later with restore --plan)')
     .option('--api-budget <percent>', "share of the target's Management API rate limit to use", parsePercent, 50)
     .option('--max-rps <n>', 'absolute cap on requests per second', parsePositive);
-  return addTenantOptions(addStorageOptions(addOutputOptions(cmd)));
+  return addIdentityOption(addTenantOptions(addStorageOptions(addOutputOptions(cmd))));
 }
 
 export function summaryLine(plan: Plan): string {
@@ -116,11 +116,13 @@ export async function runRestoreCommand(ref: string, flags: RestoreFlags, ctx: C
     if (!dryRun && !flags.yes && !interactive) throw new SafetyError('not a terminal, so no confirmation can be asked: pass --yes to apply the restore');
     const passwordHashes = flags.passwordHashes ? await loadPasswordHashes(createReadStream(flags.passwordHashes), ctx.signal, flags.passwordHashes) : undefined;
     const tool = { name: 'a0vault', version: toolVersion() };
+    const identities = readIdentities(flags);
     const result = await runRestore({
       storage,
       prefix: '',
       manifestKey: entry.manifestKey,
-      openSnapshot: (signal) => loadSnapshot(storage, entry.manifestKey, signal),
+      openSnapshot: (signal) => loadSnapshot(storage, entry.manifestKey, signal, identities ? { identities } : {}),
+      ...(identities ? { identities } : {}),
       target: createRestoreTarget(credentials, api, progress, tool),
       selection: savedPlan ? savedPlan.selection : selection,
       allowDelete: flags.allowDelete === true,
