@@ -22,7 +22,7 @@
 import { throwIfAborted } from '../core/abort.js';
 import { ObjectNotFoundError, ObjectProtectedError, type StorageBackend } from '../storage/backend.js';
 import { parseRunId, parseSnapshotKey, rootPrefix, tenantSegment } from '../archive/layout.js';
-import { applyPolicy, type RetentionPolicy } from './policy.js';
+import { applyPolicy, type PolicyResult, type PolicySnapshot, type RetentionPolicy } from './policy.js';
 
 export interface SnapshotObjects {
   tenant: string;
@@ -71,7 +71,12 @@ export interface PruneReport {
 export interface PruneOptions {
   /** For a dry run, pass a DryRunBackend: the same code path runs and records the removes. */
   storage: StorageBackend;
-  policy: RetentionPolicy;
+  /**
+   * One policy for every tenant, or the policy of each tenant (config file retention per
+   * tenant). A tenant whose policy is undefined keeps all its snapshots (reason `no retention
+   * policy for this tenant`).
+   */
+  policy: RetentionPolicy | ((tenant: string) => RetentionPolicy | undefined);
   dryRun?: boolean;
   prefix?: string;
   /** Only this tenant's snapshots. */
@@ -128,6 +133,24 @@ async function removeSnapshot(storage: StorageBackend, s: SnapshotObjects & { ma
   return { removedKeys, protectedObjects, stillListed: false };
 }
 
+/** applyPolicy per tenant, each with its own policy (a tenant without one keeps everything). */
+function planRemovals<T extends PolicySnapshot & { tenant: string }>(snapshots: T[], policy: PruneOptions['policy']): PolicyResult<T> {
+  if (typeof policy !== 'function') return applyPolicy(snapshots, policy);
+  const out: PolicyResult<T> = { keep: [], remove: [] };
+  for (const tenant of [...new Set(snapshots.map((s) => s.tenant))].sort()) {
+    const mine = snapshots.filter((s) => s.tenant === tenant);
+    const p = policy(tenant);
+    if (p === undefined) {
+      out.keep.push(...mine.reverse().map((snapshot) => ({ snapshot, reasons: ['no retention policy for this tenant'] })));
+      continue;
+    }
+    const r = applyPolicy(mine, p);
+    out.keep.push(...r.keep);
+    out.remove.push(...r.remove);
+  }
+  return out;
+}
+
 /** Lists, applies the policy, removes. Throws a usage error for an empty or invalid policy. */
 export async function runPrune(options: PruneOptions): Promise<PruneReport> {
   const { storage, signal } = options;
@@ -135,7 +158,7 @@ export async function runPrune(options: PruneOptions): Promise<PruneReport> {
   const complete = all
     .filter((s): s is SnapshotObjects & { manifestKey: string } => s.manifestKey !== undefined)
     .map((s) => ({ ...s, id: s.snapshotId, group: s.tenant }));
-  const plan = applyPolicy(complete, options.policy);
+  const plan = planRemovals(complete, options.policy);
   const report: PruneReport = {
     location: storage.location,
     dryRun: options.dryRun === true,
