@@ -151,26 +151,31 @@ async function snapshotLocked(options: SnapshotOptions, domain: string): Promise
   }
 }
 
-/** Chunks handed to the archive: network chunks are ~16 KiB, and every hop costs per chunk. */
+/**
+ * Chunks handed to the archive and to the side counter: network chunks are ~16-64 KiB, and
+ * every hop (and every zlib write) costs per chunk, so they are coalesced first.
+ */
 const COALESCE_BYTES = 1024 * 1024;
 
 async function* countWhilePassing(source: AsyncIterable<Buffer>, counter: UserCounter, progress: ProgressReporter): AsyncGenerator<Buffer> {
   let bytes = 0;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
-  for await (const chunk of source) {
+  const flush = async (): Promise<Buffer> => {
+    const chunk = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
+    bytes += pendingBytes;
+    pending = [];
+    pendingBytes = 0;
     await counter.tap(chunk);
+    progress.emit({ type: 'progress', phase: 'users download', done: bytes, unit: 'bytes' });
+    return chunk;
+  };
+  for await (const chunk of source) {
     pending.push(chunk);
     pendingBytes += chunk.length;
-    if (pendingBytes >= COALESCE_BYTES) {
-      bytes += pendingBytes;
-      progress.emit({ type: 'progress', phase: 'users download', done: bytes, unit: 'bytes' });
-      yield Buffer.concat(pending, pendingBytes);
-      pending = [];
-      pendingBytes = 0;
-    }
+    if (pendingBytes >= COALESCE_BYTES) yield await flush();
   }
-  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
+  if (pendingBytes > 0) yield await flush();
   // finish counting before the entry ends, so the writer's records() sees the final total
   await counter.finish();
 }

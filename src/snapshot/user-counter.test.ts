@@ -2,11 +2,11 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { UserCounter } from './user-counter.js';
 
-async function countOf(lines: string[]): Promise<UserCounter['counts']> {
+async function countOf(lines: string[], piece = 7, trailer = '\n'): Promise<UserCounter['counts']> {
   const counter = new UserCounter();
-  const gz = gzipSync(lines.join('\n') + '\n');
+  const gz = gzipSync(lines.join('\n') + trailer);
   // feed in odd-sized pieces so lines straddle chunk boundaries
-  for (let i = 0; i < gz.length; i += 7) await counter.tap(gz.subarray(i, i + 7));
+  for (let i = 0; i < gz.length; i += piece) await counter.tap(gz.subarray(i, i + piece));
   return counter.finish();
 }
 
@@ -19,6 +19,30 @@ describe('UserCounter', () => {
       JSON.stringify({ user_id: 'auth0|4' }),
     ]);
     expect(counts).toEqual({ total: 4, byConnection: { db: 1, 'google-oauth2': 1, 'we\\"ird "db"': 1, '(unknown)': 1 }, nonDatabase: 1 });
+  });
+
+  it('reads fields in any order, multi-byte names, lines without identities between others, blank lines, no final newline', async () => {
+    const lines = [
+      JSON.stringify({ identities: [{ provider: 'samlp', user_id: 'x', connection: 'Ünïcødé-𝔰𝔞𝔪𝔩' }], user_id: 'samlp|x' }),
+      JSON.stringify({ user_id: 'auth0|no-identities', note: '"identities" appears only later' }),
+      '   ',
+      '',
+      JSON.stringify({ identities: [{ user_id: 'y' }], user_id: 'auth0|y' }),
+      ` ${JSON.stringify({ identities: [{ connection: 'db', provider: 'auth0' }] })}`,
+      JSON.stringify({ app_metadata: { s: 'back\\slash "quoted"' }, identities: [{ connection: 'db', provider: 'auth0' }] }),
+    ];
+    const expected = { total: 5, byConnection: { 'Ünïcødé-𝔰𝔞𝔪𝔩': 1, '(unknown)': 2, db: 2 }, nonDatabase: 1 };
+    expect(await countOf(lines)).toEqual(expected);
+    expect(await countOf(lines, 1 << 20, '')).toEqual(expected);
+  });
+
+  it('counts a large export fed in big chunks the same as in small ones', async () => {
+    const lines = Array.from({ length: 20_000 }, (_, i) =>
+      JSON.stringify({ email: `u${i}@example.com`, identities: [{ connection: i % 3 === 0 ? 'google-oauth2' : 'db', provider: i % 3 === 0 ? 'google-oauth2' : 'auth0', user_id: String(i) }], user_metadata: { pad: 'x'.repeat(i % 500) } }),
+    );
+    const expected = { total: 20_000, byConnection: { 'google-oauth2': 6667, db: 13_333 }, nonDatabase: 6667 };
+    expect(await countOf(lines, 1 << 20)).toEqual(expected);
+    expect(await countOf(lines, 4093)).toEqual(expected);
   });
 
   it('reports a line that is not JSON', async () => {
