@@ -85,7 +85,7 @@ describe('resolveConfigFlags', () => {
       'A0VAULT_GCS_ENDPOINT is set but the config file gives location "nightly" its gcsEndpoint: using the file',
       'AUTH0_CLIENT_SECRET is set but the config file gives the clientSecret (/tenants/0): using the file',
     ]);
-    const creds = readCredentials(flags, env);
+    const creds = readCredentials(flags as TenantFlags, env);
     expect(creds.domain).toBe('acme.eu.auth0.com');
     expect(resolve(['--to', 'nightly', '--config', file, '--gcs-endpoint', 'http://flag'], env).flags.gcsEndpoint).toBe('http://flag');
     expect(resolve(['--to', 'x', '--config', file, '--client-id', 'a', '--client-secret', 'b'], env).flags).toMatchObject({ clientId: 'a', clientSecret: 'b' });
