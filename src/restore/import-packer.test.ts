@@ -4,7 +4,11 @@ import { Prng } from '../../test/emulator/users/prng.js';
 import { generateDatabaseUser } from '../../test/emulator/users/seed-data.js';
 import { CancelledError } from '../core/errors.js';
 import { EXPORT_FIELDS } from '../snapshot/export-fields.js';
-import { FORBIDDEN_APP_METADATA_KEYS, IMPORT_FILE_MAX_BYTES, IMPORT_SCHEMA_URL, ImportPacker, toImportRecord, validateImportRecord, type ImportFile, type ImportReject, type PackerOptions } from './import-packer.js';
+import { ManagementApi } from '../auth0/client.js';
+import { toCredentials } from '../auth0/credentials.js';
+import { createUsersImport } from '../auth0/jobs.js';
+import { importFileKey } from './import-runner.js';
+import { FORBIDDEN_APP_METADATA_KEYS, IMPORT_FILE_MAX_BYTES, IMPORT_PAYLOAD_MAX_BYTES, IMPORT_SCHEMA_URL, ImportPacker, toImportRecord, validateImportRecord, type ImportFile, type ImportReject, type PackerOptions } from './import-packer.js';
 
 type U = Record<string, unknown>;
 const CONN = 'Username-Password-Authentication';
@@ -78,7 +82,7 @@ describe('validateImportRecord', () => {
 });
 
 describe('ImportPacker', () => {
-  it('packs realistic users into files of at most 512000 bytes, ≥95% full, in order, none lost', async () => {
+  it('packs realistic users into files of at most 510000 bytes, ≥95% of 512000 full, in order, none lost', async () => {
     const users = realisticUsers(6000);
     const { files, rejects, packer } = await packAll(users);
     expect(rejects).toEqual([]);
@@ -97,10 +101,26 @@ describe('ImportPacker', () => {
       expect(f.lastUserId).toBe(`auth0|${String(parsed[parsed.length - 1]?.user_id)}`);
     }
     expect(ids).toEqual(users.map((u) => u.user_id));
-    const full = files.slice(0, -1).map((f) => f.bytes.length / IMPORT_FILE_MAX_BYTES);
+    const full = files.slice(0, -1).map((f) => f.bytes.length / IMPORT_PAYLOAD_MAX_BYTES);
     const meanFull = full.reduce((a, b) => a + b, 0) / full.length;
     expect(meanFull).toBeGreaterThanOrEqual(0.95);
     expect(packer.stats).toMatchObject({ packed: 6000, files: files.length, rejected: 0 });
+  });
+
+  it('a full file still fits Auth0 512000-byte request limit once wrapped in the multipart envelope', async () => {
+    const bodies: number[] = [];
+    const capture: typeof fetch = async (input, init) => {
+      bodies.push((await new Request(input, init).arrayBuffer()).byteLength);
+      return new Response(JSON.stringify({ id: 'job_1', status: 'pending', type: 'users_import' }), { status: 202, headers: { 'content-type': 'application/json' } });
+    };
+    const api = new ManagementApi({ credentials: toCredentials({ domain: 'tenant.example.com', accessToken: 'token' }), fetch: capture });
+    const users = Buffer.concat([Buffer.from('["'), Buffer.alloc(IMPORT_FILE_MAX_BYTES - 4, 'x'), Buffer.from('"]')]);
+    expect(users.length).toBe(IMPORT_FILE_MAX_BYTES);
+    const externalId = importFileKey({ connection: CONN, bytes: users });
+    await createUsersImport(api, { users, connectionId: 'con_0123456789abcdef', upsert: true, externalId, signal: AbortSignal.timeout(10_000) });
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]).toBeGreaterThan(IMPORT_FILE_MAX_BYTES);
+    expect(bodies[0]).toBeLessThanOrEqual(IMPORT_PAYLOAD_MAX_BYTES);
   });
 
   it('fills each file greedily: the next user would not have fitted', async () => {

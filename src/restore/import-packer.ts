@@ -28,8 +28,19 @@ type AddFormats = typeof addFormatsModule.default;
 const Ajv = ((AjvModule as unknown as { default?: AjvClass }).default ?? AjvModule) as AjvClass;
 const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as AddFormats;
 
-/** Auth0's documented file limit: "Payload content length greater than maximum allowed: 512000." */
-export const IMPORT_FILE_MAX_BYTES = 512_000;
+/**
+ * Auth0's limit on the whole `POST /jobs/users-imports` request body: "Payload content length
+ * greater than maximum allowed: 512000." It counts the multipart envelope too.
+ */
+export const IMPORT_PAYLOAD_MAX_BYTES = 512_000;
+/**
+ * Room left for the multipart envelope around the file (boundaries, part headers,
+ * connection_id, upsert, external_id, send_completion_email): 627 bytes with Node's FormData;
+ * 2,000 leaves room for longer boundaries. A full file plus envelope stays under the limit.
+ */
+export const IMPORT_ENVELOPE_RESERVE_BYTES = 2_000;
+/** Default file size limit: the payload limit less the envelope reserve. */
+export const IMPORT_FILE_MAX_BYTES = IMPORT_PAYLOAD_MAX_BYTES - IMPORT_ENVELOPE_RESERVE_BYTES;
 export const IMPORT_SCHEMA_URL = new URL('../../schemas/import-user.schema.json', import.meta.url);
 
 /** app_metadata keys the import refuses (Auth0 bulk-import schema); dropped, and counted. */
