@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configRetention, policyFromRules, resolveConfigFlags } from './config-flags.js';
-import { addStorageOptions, addTenantOptions, parsePercent, parsePositive, readCredentials } from './options.js';
+import { addStorageOptions, addTenantOptions, parsePercent, parsePositive, readCredentials, type TenantFlags } from './options.js';
 
 let dir: string;
 let file: string;
