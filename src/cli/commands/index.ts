@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerCatalogCommands } from './catalog.js';
 import { registerDiff } from './diff.js';
+import { registerPrune } from './prune.js';
 import { registerRestoreCommands } from './restore.js';
 import { registerSnapshot } from './snapshot.js';
 
@@ -15,4 +16,5 @@ export function registerCommands(program: Command, context: CommandContext): voi
   registerCatalogCommands(program, context);
   registerDiff(program, context);
   registerRestoreCommands(program, context);
+  registerPrune(program, context);
 }
