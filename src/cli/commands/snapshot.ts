@@ -11,6 +11,7 @@ import { toolVersion } from '../version.js';
 import { addFleetOptions, addMetricsOptions, type FleetFlags, type MetricsFlags } from '../fleet-flags.js';
 import { snapshotFleet, startSnapshotMetrics } from './snapshot-fleet.js';
 import { createApi, createConfigDumper, createStorage, createTenantReader } from '../wiring.js';
+import { resolveConfigFlags } from '../config-flags.js';
 import type { CommandContext } from './index.js';
 
 interface SnapshotFlags extends OutputFlags, StorageFlags, TenantFlags, EncryptFlags, FleetFlags, MetricsFlags {
@@ -32,7 +33,8 @@ export function registerSnapshot(program: Command, ctx: CommandContext): void {
     .option('--include-secrets', 'export secret values deploy-cli can read (needs encryption or --allow-plaintext-secrets)')
     .option('--allow-plaintext-secrets', 'allow --include-secrets without encryption')
     .option('--break-lock', 'take over the lock of another writer');
-  addMetricsOptions(addFleetOptions(addTenantOptions(addStorageOptions(addOutputOptions(addEncryptOptions(cmd)))))).action(async (flags: SnapshotFlags) => {
+  addMetricsOptions(addFleetOptions(addTenantOptions(addStorageOptions(addOutputOptions(addEncryptOptions(cmd)))))).action(async (raw: SnapshotFlags, command: Command) => {
+    const flags = resolveConfigFlags(command, raw, { needsTenant: raw.tenants === undefined });
     if (flags.tenants !== undefined) return snapshotFleet(flags, ctx);
     if (flags.shard !== undefined) throw new A0vaultError('usage', '--shard needs --tenants');
     const encryptTo = readRecipients(flags);
