@@ -14,10 +14,13 @@ import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/abort.js';
 import { silentProgress } from '../../src/core/progress.js';
+import { AgeRecipients } from '../../src/archive/encryption.js';
 import { parseSnapshotKey } from '../../src/archive/layout.js';
+import { readManifest } from '../../src/archive/manifest.js';
 import { loadTenantsFile, runFleet, selectShard } from '../../src/fleet/index.js';
 import { METRIC, parseExposition } from '../../src/metrics/index.js';
 import { openStorage } from '../../src/storage/registry.js';
@@ -37,15 +40,19 @@ const lightDumper: ConfigDumper = {
   },
 };
 
-/** Manifests in a storage location, per tenant domain. */
-async function manifestsPerTenant(location: string): Promise<Map<string, number>> {
+/** Manifest keys in a storage location, per tenant domain. */
+async function manifestsOf(location: string): Promise<Map<string, string[]>> {
   const storage = openStorage(location, {});
-  const counts = new Map<string, number>();
+  const keys = new Map<string, string[]>();
   for await (const o of storage.list('', { signal: AbortSignal.timeout(30_000) })) {
     const k = parseSnapshotKey(o.key);
-    if (k?.kind === 'manifest') counts.set(k.tenant, (counts.get(k.tenant) ?? 0) + 1);
+    if (k?.kind === 'manifest') keys.set(k.tenant, [...(keys.get(k.tenant) ?? []), o.key]);
   }
-  return counts;
+  return keys;
+}
+
+async function manifestsPerTenant(location: string): Promise<Map<string, number>> {
+  return new Map([...(await manifestsOf(location))].map(([t, keys]) => [t, keys.length]));
 }
 
 const envName = (i: number, what: 'ID' | 'SECRET') => `FLEET_T${i}_${what}`;
@@ -76,13 +83,14 @@ describe('fleet snapshots: 20 emulated tenants over 4 shards', { timeout: 600_00
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('in process: the 4 shards back up each of the 20 tenants exactly once', async () => {
+  it('in process: the 4 shards back up each of the 20 tenants exactly once (encrypted)', async () => {
+    const encryptTo = AgeRecipients.parse({ values: [await identityToRecipient(await generateX25519Identity())] });
     const tenantsFile = path.join(dir, 'all.yaml');
     await writeFile(tenantsFile, tenantsYaml(emus, [...emus.keys()].reverse()));
     const file = await loadTenantsFile(tenantsFile, AbortSignal.timeout(10_000));
     const location = path.join(dir, 'in-process');
     const storage = openStorage(location, {});
-    const snapshotTenant = tenantSnapshotter({ storage, progress: silentProgress, baseDir: file.baseDir, env, apiBudget: 50, dumperFor: () => lightDumper });
+    const snapshotTenant = tenantSnapshotter({ storage, progress: silentProgress, baseDir: file.baseDir, env, apiBudget: 50, encryptTo, dumperFor: () => lightDumper });
     const t0 = Date.now();
     const shards = await Promise.all(
       Array.from({ length: SHARDS }, (_, index) =>
@@ -102,6 +110,9 @@ describe('fleet snapshots: 20 emulated tenants over 4 shards', { timeout: 600_00
     for (const r of shards.flat()) {
       const emu = emus.find((e) => e.domain === r.domain);
       expect(r.value?.users).toBe(emu?.tenant.users.count());
+    }
+    for (const [, [key]] of await manifestsOf(location)) {
+      expect((await readManifest(storage, key ?? '', { signal: AbortSignal.timeout(10_000) })).encryption?.recipients).toBe(1);
     }
   });
 

@@ -12,18 +12,19 @@ import type { Credentials } from '../../auth0/credentials.js';
 import { assertScopes, doctor } from '../../auth0/doctor.js';
 import type { RouteCounters } from '../../auth0/stats.js';
 import { loadTenantsFile, resolveCredentials, runFleet, selectShard, summarize, type TenantEntry, type TenantRunResult } from '../../fleet/index.js';
+import type { AgeRecipients } from '../../archive/encryption.js';
 import type { Manifest } from '../../archive/manifest.js';
 import { pushMetrics, updateMetricsFile, type SnapshotRunRecord } from '../../metrics/index.js';
 import { runSnapshot, type ConfigDumper } from '../../snapshot/index.js';
 import type { StorageBackend } from '../../storage/backend.js';
 import { credentialsEnvironment, shardFrom, type FleetFlags, type MetricsFlags } from '../fleet-flags.js';
-import { gcsEndpoint, progressFor, type OutputFlags, type StorageFlags } from '../options.js';
+import { gcsEndpoint, progressFor, readRecipients, type EncryptFlags, type OutputFlags, type StorageFlags } from '../options.js';
 import { formatBytes, writeResult } from '../output/result.js';
 import { toolVersion } from '../version.js';
 import { createApi, createConfigDumper, createStorage, createTenantReader } from '../wiring.js';
 import type { CommandContext } from './index.js';
 
-export interface SnapshotFleetFlags extends OutputFlags, StorageFlags, FleetFlags, MetricsFlags {
+export interface SnapshotFleetFlags extends OutputFlags, StorageFlags, EncryptFlags, FleetFlags, MetricsFlags {
   to: string;
   apiBudget: number;
   maxRps?: number;
@@ -33,7 +34,7 @@ export interface SnapshotFleetFlags extends OutputFlags, StorageFlags, FleetFlag
 }
 
 /** Flags a fleet run honours; any other flag given with --tenants is refused (it would be ignored). */
-const FLEET_KEYS = new Set(['to', 'apiBudget', 'maxRps', 'includeSecrets', 'allowPlaintextSecrets', 'breakLock', 'gcsEndpoint', 'json', 'progress', 'tenants', 'shard', 'parallel', 'metricsFile', 'pushgateway']);
+const FLEET_KEYS = new Set(['to', 'apiBudget', 'maxRps', 'includeSecrets', 'allowPlaintextSecrets', 'breakLock', 'gcsEndpoint', 'json', 'progress', 'tenants', 'shard', 'parallel', 'metricsFile', 'pushgateway', 'encryptTo', 'encryptToFile']);
 
 function refuseUnsupported(flags: object): void {
   const given = Object.entries(flags).filter(([k, v]) => !FLEET_KEYS.has(k) && v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0));
@@ -54,8 +55,9 @@ const zeroCounters: RouteCounters = { requests: 0, retries: 0, rateLimited: 0, w
 
 export async function snapshotFleet(flags: SnapshotFleetFlags, ctx: CommandContext): Promise<void> {
   refuseUnsupported(flags);
-  if (flags.includeSecrets && !flags.allowPlaintextSecrets) {
-    throw new A0vaultError('usage', '--include-secrets writes secrets into the archive: fleets need --allow-plaintext-secrets');
+  const encryptTo = readRecipients(flags);
+  if (flags.includeSecrets && !encryptTo && !flags.allowPlaintextSecrets) {
+    throw new A0vaultError('usage', '--include-secrets writes secrets into the archive: encrypt it (--encrypt-to <age recipient>) or pass --allow-plaintext-secrets');
   }
   const tenantsFile = flags.tenants ?? '';
   const shard = shardFrom(flags);
@@ -65,7 +67,7 @@ export async function snapshotFleet(flags: SnapshotFleetFlags, ctx: CommandConte
   const requests = new Map<string, ManagementApi>();
   try {
     const storage = createStorage(flags.to, { gcsEndpoint: gcsEndpoint(flags), progress });
-    const snapshotTenant = tenantSnapshotter({ ...flags, storage, progress, baseDir: file.baseDir, env: credentialsEnvironment(), onApi: (d, api) => requests.set(d, api) });
+    const snapshotTenant = tenantSnapshotter({ ...flags, encryptTo, storage, progress, baseDir: file.baseDir, env: credentialsEnvironment(), onApi: (d, api) => requests.set(d, api) });
     const results = await runFleet(mine, snapshotTenant, { parallel: flags.parallel, clock: systemClock, signal: ctx.signal, progress });
     progress.stop();
     const counters = (domain: string) => requests.get(domain)?.queue.snapshot().total ?? zeroCounters;
@@ -109,6 +111,8 @@ export interface TenantSnapshotterOptions {
   maxRps?: number;
   includeSecrets?: boolean;
   breakLock?: boolean;
+  /** Age recipients of every tenant's archive (undefined: plaintext). */
+  encryptTo?: AgeRecipients;
   /** Called with each tenant's API client as soon as it exists (for request counters). */
   onApi?: (domain: string, api: ManagementApi) => void;
   /** Default deploy-cli (cli/wiring.ts); tests may pass a lighter one. */
@@ -136,6 +140,7 @@ export function tenantSnapshotter(o: TenantSnapshotterOptions): (tenant: TenantE
       tool: { name: 'a0vault', version: toolVersion() },
       includeSecrets: o.includeSecrets === true,
       breakLock: o.breakLock === true,
+      encryptTo: o.encryptTo,
     });
     const m = result.manifest;
     return { snapshotId: m.snapshotId, manifestKey: result.manifestKey, users: m.counts.users, archiveBytes: m.archive.size };
