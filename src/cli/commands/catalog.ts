@@ -7,6 +7,7 @@ import { checkSnapshot, integrityErrorFor } from '../../archive/verify.js';
 import { addIdentityOption, addOutputOptions, addStorageOptions, gcsEndpoint, progressFor, readIdentities, type IdentityFlags, type OutputFlags, type StorageFlags } from '../options.js';
 import { formatBytes, formatTable, writeResult } from '../output/result.js';
 import { createStorage } from '../wiring.js';
+import { resolveConfigFlags } from '../config-flags.js';
 import type { CommandContext } from './index.js';
 
 interface CatalogFlags extends OutputFlags, StorageFlags {
@@ -23,7 +24,8 @@ function withLocation(cmd: Command): Command {
 }
 
 export function registerCatalogCommands(program: Command, ctx: CommandContext): void {
-  withLocation(program.command('list').description('list complete snapshots')).action(async (flags: CatalogFlags) => {
+  withLocation(program.command('list').description('list complete snapshots')).action(async (raw: CatalogFlags, command: Command) => {
+    const flags = resolveConfigFlags(command, raw);
     const progress = progressFor(flags);
     const storage = createStorage(flags.from, { gcsEndpoint: gcsEndpoint(flags), progress });
     const entries = await listSnapshots(storage, { tenant: flags.tenant, signal: ctx.signal });
@@ -43,7 +45,8 @@ export function registerCatalogCommands(program: Command, ctx: CommandContext): 
   });
 
   withLocation(program.command('show').description('show one snapshot’s manifest').argument('<ref>', 'snapshot id, latest, or @<ISO date>')).action(
-    async (ref: string, flags: CatalogFlags) => {
+    async (ref: string, raw: CatalogFlags, command: Command) => {
+      const flags = resolveConfigFlags(command, raw);
       const progress = progressFor(flags);
       const storage = createStorage(flags.from, { gcsEndpoint: gcsEndpoint(flags), progress });
       const entry = await resolveSnapshot(storage, ref, { tenant: flags.tenant, signal: ctx.signal });
@@ -71,7 +74,8 @@ export function registerCatalogCommands(program: Command, ctx: CommandContext): 
         .description('re-hash every entry, validate the manifest and record counts (encrypted snapshots: --identity also decrypts and authenticates every entry)')
         .argument('<ref>', 'snapshot id, latest, or @<ISO date>'),
     ),
-  ).action(async (ref: string, flags: VerifyFlags) => {
+  ).action(async (ref: string, raw: VerifyFlags, command: Command) => {
+    const flags = resolveConfigFlags(command, raw);
     const progress = progressFor(flags);
     try {
       const identities = readIdentities(flags);

@@ -24,6 +24,7 @@ import {
 import { writeResult } from '../output/result.js';
 import { toolVersion } from '../version.js';
 import { createApi, createConfigDumper, createStorage, createTenantReader } from '../wiring.js';
+import { resolveConfigFlags } from '../config-flags.js';
 import type { CommandContext } from './index.js';
 
 interface DiffFlags extends OutputFlags, StorageFlags, TenantFlags, IdentityFlags {
@@ -60,7 +61,8 @@ export function registerDiff(program: Command, ctx: CommandContext): void {
     .argument('<other>', 'another reference, or live')
     .requiredOption('--from <location>', 'storage location')
     .option('--tenant <domain>', 'resolve references among this tenant’s snapshots');
-  addIdentityOption(addTenantOptions(addStorageOptions(addOutputOptions(cmd)))).action(async (ref: string, other: string, flags: DiffFlags) => {
+  addIdentityOption(addTenantOptions(addStorageOptions(addOutputOptions(cmd)))).action(async (ref: string, other: string, raw: DiffFlags, command: Command) => {
+    const flags = resolveConfigFlags(command, raw, { needsTenant: other === 'live' });
     const progress = progressFor(flags);
     const opened: LoadedSnapshot[] = [];
     try {
