@@ -3,8 +3,8 @@
  *
  * Semantics, per tenant:
  * - "last run" metrics describe the latest run whatever its outcome: outcome, duration, finish
- *   time, API requests/retries/429s of that run (the counters restart at each run, which
- *   Prometheus treats as a counter reset).
+ *   time, API requests/retries/429s of that run (the counters count within one run and start
+ *   again at the next; read their value, not their rate: docs/metrics.md).
  * - "last success" metrics describe the latest successful snapshot: its finish time, users and
  *   archive bytes. A failed run never sets them; the caller passes what an earlier run reported
  *   (`previous`) so they are carried over, or leaves them out (the Pushgateway keeps the old
