@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { generateX25519Identity, identityToRecipient } from 'age-encryption';
+import { generateHybridIdentity, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { A0vaultError } from '../core/errors.js';
 import { AgeIdentities, AgeRecipients, EntryDecryptError, createDecryptStream, createEncryptStream } from './encryption.js';
@@ -96,6 +96,15 @@ describe('encrypt and decrypt streams', () => {
       expect(cipher.includes(plain.subarray(0, Math.min(size, 4096))) && size > 0).toBe(false);
       expect((await decrypt(cipher)).equals(plain)).toBe(true);
     }
+  });
+
+  it('accepts post-quantum hybrid recipients and identities (age1pq1…, AGE-SECRET-KEY-PQ-1…)', async () => {
+    const hybrid = await generateHybridIdentity();
+    const pq = await identityToRecipient(hybrid);
+    expect(pq.startsWith('age1pq1')).toBe(true);
+    const cipher = await encrypt(Buffer.from('post-quantum\n'), AgeRecipients.parse({ values: [pq] }));
+    expect((await decrypt(cipher, hybrid)).toString()).toBe('post-quantum\n');
+    expect(inspect(AgeIdentities.parse(hybrid, 'pq.txt'))).not.toContain(hybrid);
   });
 
   it('uses a fresh file key per stream', async () => {
