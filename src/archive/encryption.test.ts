@@ -145,6 +145,28 @@ describe('encrypt and decrypt streams', () => {
     }
   });
 
+  it('stops when the signal aborts mid-stream, in both directions', async () => {
+    const cipher = await encrypt(Buffer.alloc(400_000, 3));
+    for (const [source, transform] of [
+      [cipher, () => createDecryptStream(AgeIdentities.parse(identity, 'k'))],
+      [Buffer.alloc(400_000, 3), () => createEncryptStream(AgeRecipients.parse({ values: [recipient] }))],
+    ] as const) {
+      const controller = new AbortController();
+      let seen = 0;
+      const sink = new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          seen += chunk.length;
+          if (seen > 100_000) controller.abort(new Error('stop'));
+          callback();
+        },
+      });
+      const chunks = Array.from({ length: 40 }, (_, i) => source.subarray(i * 10_000, (i + 1) * 10_000));
+      const err = await pipeline(Readable.from(chunks), transform(), sink, { signal: controller.signal }).catch((e: unknown) => e);
+      expect((err as Error).name).toBe('AbortError');
+      expect(seen).toBeLessThan(400_000);
+    }
+  });
+
   it('passes an error of the ciphertext source through unchanged', async () => {
     const cipher = await encrypt(Buffer.alloc(100_000, 1));
     const boom = new A0vaultError('integrity', 'source failed');
