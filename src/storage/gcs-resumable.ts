@@ -15,16 +15,23 @@
  *   read); GCS also has them from the session start and refuses a mismatch.
  * - The bytes are hashed as they are sent: if they differ from the first read (sha256 or size),
  *   the upload stops before the last chunk, so nothing is finalized (CorruptObjectError).
- * - A dropped connection is resumed in the same session, without waiting: the session is asked
- *   how much it has (`Content-Range: bytes *\/total`) and sending continues from there, from the
- *   chunk still in memory; up to `maxResumes` times per upload. Anything else fails the upload
- *   (the retrying decorator may then start over with a new session).
+ * - A failed chunk PUT is recovered in the same session when a retry may help: a dropped
+ *   connection (resumed at once the first time) or a transient answer (408, 429, 5xx; after a
+ *   backoff on the injected clock, `backoffMs` doubling up to `maxBackoffMs`). The session is
+ *   asked how much it has (`Content-Range: bytes *\/total`, or `*\/*` while the total is not
+ *   known; 308 + Range) and sending continues from there, from the chunk still in memory: only
+ *   the unacknowledged chunk is held, never the bytes before it. A status query that fails the
+ *   same way is retried too. At most `maxRetries` recoveries per chunk (the budget starts again
+ *   with each chunk GCS accepts). Anything else, or an exhausted budget, fails the upload with
+ *   the last error (a transient StorageError if it was one: the retrying decorator may then start
+ *   over with a new session when the source can be re-read).
  * - The session URI is itself a credential: it never appears in errors.
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
+import { systemClock, type Clock } from '../core/abort.js';
 import { CorruptObjectError, StorageError } from './backend.js';
 import { toStorageError, type GcsErrorContext } from './gcs-errors.js';
 import { cancelledOr } from './streams.js';
@@ -40,8 +47,18 @@ export interface SessionUploadOptions {
   sha256?: string;
   signal: AbortSignal;
   ctx: GcsErrorContext;
-  maxResumes?: number;
+  /** Recoveries (resend after a drop or a transient answer) allowed per chunk. Default 5. */
+  maxRetries?: number;
+  /** Time source of the backoff between recoveries. Default the system clock. */
+  clock?: Clock;
+  /** First backoff after a transient answer; doubles per recovery. Default 1000 ms. */
+  backoffMs?: number;
+  /** Upper bound of one backoff. Default 16 s. */
+  maxBackoffMs?: number;
 }
+
+/** Answers after which the same request may succeed (GCS resumable-upload guidance). */
+const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 
 /** The object resource GCS returns when the last chunk lands. */
 export type ObjectResource = Record<string, unknown>;
@@ -107,11 +124,12 @@ function persistedFrom(res: Answer): number {
 }
 
 export class SessionUpload {
-  private readonly maxResumes: number;
-  private resumes = 0;
+  private readonly maxRetries: number;
+  /** Recoveries spent on the current chunk. */
+  private retries = 0;
 
   constructor(private readonly o: SessionUploadOptions) {
-    this.maxResumes = o.maxResumes ?? 3;
+    this.maxRetries = o.maxRetries ?? 5;
   }
 
   /** Sends all of `source`; resolves with the finalized object resource. */
@@ -188,20 +206,20 @@ export class SessionUpload {
 
   /** Sends buffer[0..n) as bytes start..start+n-1; resolves with the resource if it was the last. */
   private async sendChunk(buffer: Buffer, start: number, n: number, last: boolean): Promise<ObjectResource | undefined> {
+    this.retries = 0;
     let sent = 0;
     for (;;) {
-      const res = await this.put(buffer.subarray(sent, n), start + sent, start + n - 1, last);
+      const res = await this.tryPut(buffer.subarray(sent, n), start + sent, start + n - 1, last);
       let persisted: number;
-      if (res === 'dropped') {
+      if (res === undefined) {
+        // failed in a way a retry may fix: ask the session what it kept, resend the rest
         const status = await this.status();
         if (typeof status === 'object') return status;
         persisted = status;
       } else if (res.status === 308) {
         persisted = persistedFrom(res);
-      } else if (res.status >= 200 && res.status < 300) {
-        return last ? (JSON.parse(res.text) as ObjectResource) : undefined;
       } else {
-        throw httpError(res);
+        return last ? (JSON.parse(res.text) as ObjectResource) : undefined;
       }
       sent = this.checkedProgress(persisted, start, n);
       if (sent >= n) {
@@ -214,31 +232,60 @@ export class SessionUpload {
     }
   }
 
-  /** One chunk PUT; 'dropped' when the connection failed and a resume is still allowed. */
-  private async put(body: Buffer, first: number, lastByte: number, last: boolean): Promise<Answer | 'dropped'> {
+  /**
+   * One chunk PUT: the answer (308 or 2xx), or undefined after a failure worth a recovery (the
+   * backoff already waited). Throws a permanent answer, or any failure once the budget is spent.
+   */
+  private async tryPut(body: Buffer, first: number, lastByte: number, last: boolean): Promise<Answer | undefined> {
+    const headers = {
+      'Content-Range': `bytes ${first}-${lastByte}/${this.o.total ?? '*'}`,
+      ...(last ? { 'X-Goog-Hash': `crc32c=${this.o.crc32c},md5=${this.o.md5}` } : {}),
+    };
+    let res: Answer;
     try {
-      return await put(
-        this.o.sessionUri,
-        body,
-        {
-          'Content-Range': `bytes ${first}-${lastByte}/${this.o.total ?? '*'}`,
-          ...(last ? { 'X-Goog-Hash': `crc32c=${this.o.crc32c},md5=${this.o.md5}` } : {}),
-        },
-        this.o.signal,
-      );
+      res = await put(this.o.sessionUri, body, headers, this.o.signal);
     } catch (err) {
-      if (this.o.signal.aborted || this.resumes >= this.maxResumes) throw err;
-      this.resumes++;
-      return 'dropped';
+      await this.backoff(err, true);
+      return undefined;
+    }
+    if (res.status === 308 || (res.status >= 200 && res.status < 300)) return res;
+    const error = httpError(res);
+    if (!TRANSIENT_STATUS.has(res.status)) throw error;
+    await this.backoff(error, false);
+    return undefined;
+  }
+
+  /**
+   * How much the session holds, or the object resource if it is already finalized. A dropped
+   * or transient answer is retried within the same budget.
+   */
+  private async status(): Promise<number | ObjectResource> {
+    for (;;) {
+      let res: Answer;
+      try {
+        res = await put(this.o.sessionUri, undefined, { 'Content-Range': `bytes */${this.o.total ?? '*'}` }, this.o.signal);
+      } catch (err) {
+        await this.backoff(err, true);
+        continue;
+      }
+      if (res.status === 308) return persistedFrom(res);
+      if (res.status >= 200 && res.status < 300) return JSON.parse(res.text) as ObjectResource;
+      const error = httpError(res);
+      if (!TRANSIENT_STATUS.has(res.status)) throw error;
+      await this.backoff(error, false);
     }
   }
 
-  /** How much the session holds, or the object resource if it is already finalized. */
-  private async status(): Promise<number | ObjectResource> {
-    const res = await put(this.o.sessionUri, undefined, { 'Content-Range': `bytes */${this.o.total ?? '*'}` }, this.o.signal);
-    if (res.status === 308) return persistedFrom(res);
-    if (res.status >= 200 && res.status < 300) return JSON.parse(res.text) as ObjectResource;
-    throw httpError(res);
+  /**
+   * Spends one recovery or rethrows `err` (also when cancelled). A first dropped connection is
+   * resumed at once; otherwise waits backoffMs × 2^k (k = recoveries so far), capped.
+   */
+  private async backoff(err: unknown, dropped: boolean): Promise<void> {
+    if (this.o.signal.aborted || this.retries >= this.maxRetries) throw err;
+    const k = this.retries++;
+    if (dropped && k === 0) return;
+    const delay = Math.min(this.o.maxBackoffMs ?? 16_000, (this.o.backoffMs ?? 1000) * 2 ** k);
+    await (this.o.clock ?? systemClock).sleep(delay, this.o.signal);
   }
 
   private checkedProgress(persisted: number, start: number, n: number): number {

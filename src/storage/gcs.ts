@@ -10,8 +10,11 @@
  * - Objects up to `simpleUploadMaxBytes` go in one multipart request (client library). Larger
  *   ones use a resumable session: started through the client library (credentials,
  *   preconditions, hashes), then fed by ./gcs-resumable.ts in `chunkSize` chunks from one reused
- *   buffer, resuming in the same session after a dropped connection. A failed or cancelled
- *   resumable upload is never finalized; its session is cancelled best-effort.
+ *   buffer. A chunk PUT that fails transiently (connection dropped, 408, 429, 5xx) is recovered
+ *   in the same session: after a backoff on `clock`, the session is asked what it persisted and
+ *   sending resumes from there (`uploadRetries` per chunk). This is what makes a single-pass put
+ *   (an archive streamed once) survive a storage 503. A failed or cancelled resumable upload is
+ *   never finalized; its session is cancelled best-effort.
  * - No overwrite: `ifGenerationMatch: 0`; compare-and-swap: `ifGenerationMatch: <version>`
  *   (version = generation). Remove with `ifVersion` uses the same precondition.
  * - Full reads are checked against GCS's crc32c by the client (CorruptObjectError at the end of
@@ -24,10 +27,12 @@ import { Storage, type Bucket, type CreateResumableUploadOptions, type File, typ
 import { createHash } from 'node:crypto';
 import { Readable, addAbortSignal } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { throwIfAborted } from '../core/abort.js';
+import { systemClock, throwIfAborted, type Clock } from '../core/abort.js';
 import { CancelledError } from '../core/errors.js';
 import {
   CorruptObjectError,
+  PreconditionFailedError,
+  StorageError,
   type CallOptions,
   type GetOptions,
   type ObjectInfo,
@@ -61,6 +66,10 @@ export interface GcsBackendOptions {
   listPageSize?: number;
   /** A ready client (tests); otherwise one is built from the options above. */
   storage?: Storage;
+  /** Time source of the backoff between resumable-chunk retries. Default the system clock. */
+  clock?: Clock;
+  /** Recoveries of one resumable chunk after a dropped connection or 408/429/5xx. Default 5. */
+  uploadRetries?: number;
 }
 
 interface SourceDigest {
@@ -92,6 +101,7 @@ export class GcsBackend implements StorageBackend {
   private readonly chunkSize: number;
   private readonly simpleUploadMaxBytes: number;
   private readonly listPageSize: number;
+  private readonly retry: { clock: Clock; maxRetries: number };
 
   constructor(options: GcsBackendOptions) {
     this.prefix = options.prefix ?? '';
@@ -101,6 +111,7 @@ export class GcsBackend implements StorageBackend {
     this.chunkSize = options.chunkSize ?? 8 * MIB;
     this.simpleUploadMaxBytes = options.simpleUploadMaxBytes ?? 8 * MIB;
     this.listPageSize = options.listPageSize ?? 1000;
+    this.retry = { clock: options.clock ?? systemClock, maxRetries: options.uploadRetries ?? 5 };
     if (this.chunkSize % (256 * 1024) !== 0) throw new RangeError('chunkSize must be a multiple of 256 KiB');
   }
 
@@ -148,7 +159,7 @@ export class GcsBackend implements StorageBackend {
         while (at < piece.length) {
           if (upload === undefined && filled === buffer.length) {
             sessionUri = await startSession(file, { metadata: { contentType, metadata: { ...options.metadata } }, ...(preconditionOpts ? { preconditionOpts } : {}) }, options.signal);
-            upload = new SessionUpload({ sessionUri, chunkSize, signal: options.signal, ctx });
+            upload = new SessionUpload({ sessionUri, chunkSize, signal: options.signal, ctx, ...this.retry });
           }
           if (upload !== undefined && filled >= chunkSize) {
             // more data follows, so the buffered chunk is not the last one
@@ -167,7 +178,7 @@ export class GcsBackend implements StorageBackend {
       const digestSha = sha256.digest('hex');
       if (upload === undefined) {
         const content = Buffer.from(buffer.subarray(0, filled));
-        return await this.putTwoPass(key, () => Readable.from([content]), { ...options, size: filled, sha256: digestSha });
+        return await this.putBuffered(key, content, { ...options, size: filled, sha256: digestSha });
       }
       const resource = (await upload.sendFinal(buffer, offset, filled, whole)) as FileMetadata;
       if (resource.md5Hash !== whole.md5 || resource.crc32c !== whole.crc32c) {
@@ -177,6 +188,27 @@ export class GcsBackend implements StorageBackend {
     } catch (err) {
       if (sessionUri) await cancelSession(sessionUri);
       throw toStorageError(err, ctx);
+    }
+  }
+
+  /**
+   * A single-pass source that fit in memory: sent in one request, and sent again from memory
+   * after a transient failure (the caller's source cannot be re-read), with the same budget and
+   * backoff as a resumable chunk. "Already exists" after such a retry is success when the stored
+   * object has this content's sha256 (the earlier attempt landed; only its answer was lost).
+   */
+  private async putBuffered(key: string, content: Buffer, options: PutOptions & { size: number; sha256: string }): Promise<ObjectInfo> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.putTwoPass(key, () => Readable.from([content]), options);
+      } catch (err) {
+        if (attempt > 0 && err instanceof PreconditionFailedError && (options.overwrite ?? false) === false) {
+          const existing = await this.stat(key, options);
+          if (existing?.sha256 === options.sha256 && existing.size === options.size) return existing;
+        }
+        if (!(err instanceof StorageError) || !err.transient || attempt >= this.retry.maxRetries || options.signal.aborted) throw err;
+        await this.retry.clock.sleep(Math.min(16_000, 1000 * 2 ** attempt), options.signal);
+      }
     }
   }
 
@@ -223,7 +255,7 @@ export class GcsBackend implements StorageBackend {
         }
         // Start the session first, so that a failure at any later point can cancel it.
         sessionUri = await startSession(file, { metadata, ...(preconditionOpts ? { preconditionOpts } : {}) }, options.signal);
-        const upload = new SessionUpload({ sessionUri, total: digest.size, chunkSize: this.chunkSize, ...digest, signal: options.signal, ctx });
+        const upload = new SessionUpload({ sessionUri, total: digest.size, chunkSize: this.chunkSize, ...digest, signal: options.signal, ctx, ...this.retry });
         const resource = (await upload.send(source2)) as FileMetadata;
         if (resource.md5Hash !== digest.md5 || resource.crc32c !== digest.crc32c) {
           throw new CorruptObjectError(`GCS stored different content (md5 ${String(resource.md5Hash)}, crc32c ${String(resource.crc32c)})`, ctx);

@@ -129,6 +129,7 @@ export const openGcs: StorageFactory = ({ raw }, options) => {
     endpointAuth: options.gcsEndpointAuth,
     chunkSize: options.gcsChunkSize,
     simpleUploadMaxBytes: options.gcsSimpleUploadMaxBytes,
+    clock: options.clock,
   });
 };
 

@@ -44,6 +44,10 @@ export interface FaultRule {
   rate?: number;
   /** Fire at most this many times. Default: no limit. */
   times?: number;
+  /** Let this many matching requests through before the rule may fire (e.g. 2: the 3rd chunk). Default 0. */
+  after?: number;
+  /** Only requests that carry a body (for uploads.chunk: data chunks, not `bytes *\/…` status queries). */
+  withBody?: boolean;
   /** Answer with this HTTP status (GCS-shaped error body) instead of handling the request. */
   status?: number;
   /** Wait this long before handling the request. */
@@ -70,6 +74,8 @@ interface ActiveRule {
   id: string;
   rule: FaultRule;
   fired: number;
+  /** Matching requests seen (for `after`). */
+  seen: number;
 }
 
 /** mulberry32: a tiny deterministic PRNG, uniform in [0, 1). */
@@ -101,7 +107,7 @@ export class Faults {
   add(rule: FaultRule): string {
     validateRule(rule);
     const id = `fault-${this.nextId++}`;
-    this.rules.push({ id, rule: { ...rule }, fired: 0 });
+    this.rules.push({ id, rule: { ...rule }, fired: 0, seen: 0 });
     return id;
   }
 
@@ -133,7 +139,9 @@ export class Faults {
       if (rule.route !== '*' && rule.route !== route) continue;
       if (rule.nameContains !== undefined && !(objectName ?? '').includes(rule.nameContains)) continue;
       if (rule.times !== undefined && active.fired >= rule.times) continue;
+      if (!hasBody && rule.withBody) continue;
       if (!hasBody && rule.dropAfterBytes !== undefined && rule.status === undefined && !rule.dropResponse && !rule.latencyMs) continue;
+      if (active.seen++ < (rule.after ?? 0)) continue;
       const rate = rule.rate ?? 1;
       if (rate < 1 && this.random() >= rate) continue;
       active.fired++;
@@ -151,6 +159,7 @@ export class Faults {
 function validateRule(rule: FaultRule): void {
   if (rule.route !== '*' && !FAKE_ROUTES.includes(rule.route)) throw new Error(`unknown route ${String(rule.route)}`);
   if (rule.rate !== undefined && !(rule.rate >= 0 && rule.rate <= 1)) throw new Error('rate must be within 0..1');
+  if (rule.after !== undefined && !(Number.isInteger(rule.after) && rule.after >= 0)) throw new Error('after must be a whole number >= 0');
   if (rule.status !== undefined && !(Number.isInteger(rule.status) && rule.status >= 400 && rule.status < 600)) {
     throw new Error('status must be an HTTP error status (400..599)');
   }
