@@ -142,6 +142,40 @@ describe('runImports', () => {
     expect(told.state.polls.map((p) => p - s2)).toEqual([1000, 3000]);
   });
 
+  it('learns how long a job takes: later jobs are seen done soon after they end, not at the next backoff step', async () => {
+    const created: number[] = [];
+    const t = tenant({ onCreate: () => created.push(t.clock.now()) });
+    await drive(t.clock, runImports({ api: t.api, files: files(10), mode: 'upsert', signal: new AbortController().signal, clock: t.clock, slots: 1 }), 50);
+    expect(created).toHaveLength(10);
+    // the poll that saw each job done: the last poll before the next job was created
+    const seenDone = created.map((c, i) => Math.max(...t.state.polls.filter((p) => p >= c && (i + 1 >= created.length || p <= created[i + 1]!))) - c);
+    expect(seenDone[0]).toBe(4750); // polls at 1 s, 2.5 s, 4.75 s; the job ended at 3 s
+    for (const wait of seenDone.slice(-3)) {
+      expect(wait).toBeGreaterThanOrEqual(3000);
+      expect(wait).toBeLessThanOrEqual(3300);
+    }
+    expect(t.state.polls.length).toBeLessThan(10 * 6);
+  });
+
+  it('packs the next file while the jobs run: reads one file ahead once a job exists, holds at most slots + 1', async () => {
+    const t = tenant();
+    const atPull: { pulled: number; creates: number; completed: number }[] = [];
+    let pulled = 0;
+    let completed = 0;
+    async function* watched(): AsyncGenerator<ImportFileInput> {
+      for (let i = 0; i < 6; i++) {
+        atPull.push({ pulled: ++pulled, creates: t.state.creates, completed });
+        yield file(i);
+      }
+    }
+    const progress = { emit: (e: { type: string }) => void (e.type === 'progress' && completed++) };
+    await drive(t.clock, runImports({ api: t.api, files: watched(), mode: 'upsert', signal: new AbortController().signal, clock: t.clock, progress }), 100);
+    expect(t.state.creates).toBe(6);
+    // the third file is read while the first two jobs still run
+    expect(atPull[2]).toMatchObject({ creates: 2, completed: 0 });
+    for (const p of atPull) expect(p.pulled - p.completed).toBeLessThanOrEqual(3);
+  });
+
   it('starts nothing after the signal aborts', async () => {
     const ac = new AbortController();
     const t = tenant({ onCreate: () => ac.abort() });

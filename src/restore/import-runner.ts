@@ -2,13 +2,16 @@
  * Runs user-import files (from ImportPacker) through `POST /jobs/users-imports`.
  *
  * Algorithm: `slots` workers (default 2, Auth0's limit of running import jobs per tenant) pull
- * files from one shared iterator, so both slots stay busy and at most `slots` files are held in
- * memory. Per file: skip it when the journal already has it; resolve the connection id by name
+ * files from one shared iterator, which is read one file ahead once a job has been created (the
+ * next file is packed while the jobs run, not while a slot waits or a file uploads), so both
+ * slots stay busy and at most `slots` + 1 files are held in memory. Per file: skip it when the journal already has it; resolve the connection id by name
  * (cached); create the job with `external_id` = a stable key of the file (connection + content
  * hash); a 429 "active import users jobs" means another job still holds a slot: wait and try
- * again (never a failure). Then poll `GET /jobs/{id}` adaptively (start `pollStartMs`, then
- * Auth0's `time_left_seconds` when the job states one, else ×1.5; never over `pollMaxMs`;
- * priority 'polling'). A completed job's `/jobs/{id}/errors` are carried into the
+ * again (never a failure). Then poll `GET /jobs/{id}` adaptively (import-poll.ts: from the
+ * time per user the finished jobs took, first a little before this job should end, then in
+ * short steps; before any job has finished from `pollStartMs` ×1.5; Auth0's
+ * `time_left_seconds` when the job states one; within [`pollMinMs`, `pollMaxMs`]; priority
+ * 'polling'). A completed job's `/jobs/{id}/errors` are carried into the
  * report, one item per failed user (user_id/email and Auth0's codes only: the user record sent
  * back by Auth0 is never copied, so no hash or metadata leaks). A job-level failure (status
  * `failed`, or a create that failed without a 4xx answer) is retried up to `maxAttempts` times,
@@ -27,6 +30,7 @@ import type { ManagementApi } from '../auth0/client.js';
 import { listConnections } from '../auth0/connections.js';
 import { ManagementApiError } from '../auth0/errors.js';
 import { createUsersImport, getJob, getJobErrors, type ImportUserError } from '../auth0/jobs.js';
+import { ImportPollSchedule } from './import-poll.js';
 import { RestoreReport } from './report.js';
 
 export interface ImportFileInput {
@@ -97,6 +101,8 @@ export interface RunImportsOptions {
   maxAttempts?: number;
   pollStartMs?: number;
   pollMaxMs?: number;
+  /** Shortest delay between two polls of one job (default 100 ms). */
+  pollMinMs?: number;
   /** Wait before trying again after a 429 "active import users jobs". */
   slotWaitMs?: number;
 }
@@ -119,8 +125,8 @@ export async function runImports(o: RunImportsOptions): Promise<ImportRunResult>
   const progress = o.progress ?? silentProgress;
   const report = o.report ?? new RestoreReport();
   const maxAttempts = o.maxAttempts ?? 3;
-  const pollStart = o.pollStartMs ?? 1000;
   const pollMax = o.pollMaxMs ?? 10_000;
+  const schedule = new ImportPollSchedule({ startMs: o.pollStartMs ?? 1000, maxMs: pollMax, minMs: Math.min(pollMax, o.pollMinMs ?? 100) });
   const slotWait = o.slotWaitMs ?? 2000;
   const result: ImportRunResult = { byConnection: {}, jobs: 0, retries: 0, slotWaits: 0 };
   const connectionIds = new Map<string, Promise<string | undefined>>();
@@ -166,15 +172,17 @@ export async function runImports(o: RunImportsOptions): Promise<ImportRunResult>
     }
   };
 
-  const pollJob = async (jobId: string) => {
-    let delay = pollStart;
+  /** Polls a job created at `createdAt` (clock time) until it is completed or failed. */
+  const pollJob = async (jobId: string, users: number, createdAt: number) => {
+    let delay = schedule.first(users);
     for (;;) {
       await clock.sleep(delay, signal);
+      // measured when the poll is sent: the answer's own latency is not part of the job's time
+      const elapsed = clock.now() - createdAt;
       const job = await getJob(o.api, jobId, { signal });
+      if (job.status === 'completed') schedule.observe(users, elapsed);
       if (job.status === 'completed' || job.status === 'failed') return job;
-      // Auth0's estimate, when given, beats blind backoff: sleep until then (within the bounds)
-      const left = typeof job.time_left_seconds === 'number' && job.time_left_seconds > 0 ? job.time_left_seconds * 1000 : undefined;
-      delay = left === undefined ? Math.min(pollMax, Math.round(delay * 1.5)) : Math.min(pollMax, Math.max(Math.min(pollStart, 250), left));
+      delay = schedule.next(users, elapsed, delay, typeof job.time_left_seconds === 'number' ? job.time_left_seconds : undefined);
     }
   };
 
@@ -208,8 +216,11 @@ export async function runImports(o: RunImportsOptions): Promise<ImportRunResult>
       if (attempt > 1) result.retries++;
       const retry = attempt > 1;
       let jobId: string;
+      let createdAt: number;
       try {
         jobId = await createJob(file, connectionId, key, o.mode === 'upsert' || retry);
+        createdAt = clock.now();
+        readAhead();
         await o.journal?.started?.(key, jobId, file.connection, file.users);
       } catch (err) {
         if (err instanceof CancelledError) throw err;
@@ -219,7 +230,7 @@ export async function runImports(o: RunImportsOptions): Promise<ImportRunResult>
         lastProblem = describeError(err);
         continue;
       }
-      const job = await pollJob(jobId);
+      const job = await pollJob(jobId, file.users, createdAt);
       if (job.status === 'failed') {
         lastProblem = `job ${jobId} failed: ${job.status_details ?? 'no details'}`;
         progress.emit({ type: 'warning', message: `import ${lastProblem}; attempt ${attempt} of ${maxAttempts}` });
@@ -249,13 +260,26 @@ export async function runImports(o: RunImportsOptions): Promise<ImportRunResult>
   };
 
   let exhausted = false;
+  let ahead: Promise<IteratorResult<ImportFileInput>> | undefined;
+  const pull = (): Promise<IteratorResult<ImportFileInput>> => {
+    const p = iterator.next();
+    p.catch(() => undefined); // awaited by the worker that takes it; not unhandled meanwhile
+    return p;
+  };
   const next = async (): Promise<ImportFileInput | undefined> => {
     if (exhausted) return undefined;
     throwIfAborted(signal);
-    const r = await iterator.next();
+    // take the file read ahead, if any (synchronously, so two workers never share one)
+    const taken = ahead ?? pull();
+    ahead = undefined;
+    const r = await taken;
     if (r.done) exhausted = true;
     return r.done ? undefined : r.value;
   };
+  /** Starts reading the next file while a job runs. */
+  function readAhead(): void {
+    if (!exhausted && ahead === undefined && !signal.aborted) ahead = pull();
+  }
 
   const worker = async (): Promise<void> => {
     for (let file = await next(); file; file = await next()) await runFile(file);
