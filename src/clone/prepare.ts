@@ -4,7 +4,8 @@
  *
  * Algorithm:
  * 1. Parse tenant.yaml with its markers protected (unquoted `##KEY##` would read as a comment).
- * 2. Drop exported identifiers (a cross-tenant deploy must not reuse them), then apply the
+ * 2. Drop exported identifiers (a cross-tenant deploy must not reuse them) and the
+ *    `migrations` key older exports carry (deploy-cli 8.44 refuses it), then apply the
  *    exclusions (with their cascades), then name the secrets the dump holds no placeholder
  *    for (`_VALUE_NOT_SHOWN_`, value-less action secrets).
  * 3. Rewrite every string value (not file references) and the text of template files
@@ -135,6 +136,11 @@ export async function prepareClone(files: ReadonlyMap<string, string>, mappings:
   if (main === undefined) throw configError(`the snapshot's configuration has no ${MAIN_FILE}`, { file: MAIN_FILE });
   const warnings: string[] = [];
   const source = parseTenantYaml(main);
+  if ('migrations' in source) {
+    // older exports carry it; deploy-cli 8.44's schema refuses the whole file with it
+    delete source.migrations;
+    warnings.push('migrations (from an older deploy-cli export) dropped: deploy-cli 8.44 refuses it');
+  }
   const identifiersRemoved = stripIdentifiers(source);
   const exclusion = applyExclusions(source, mappings.exclude);
   for (const rule of exclusion.unmatched) warnings.push(`exclude ${rule.type} ${JSON.stringify(rule.name)}: no such object in the snapshot`);

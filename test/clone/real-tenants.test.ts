@@ -90,6 +90,7 @@ describe('clone of the real tenant configurations', () => {
       const doc = jsYaml.load(replaced) as Record<string, unknown>;
       expect(JSON.stringify(doc)).not.toMatch(/##[A-Z0-9_]+##|@@[A-Z0-9_]+@@/);
       for (const excluded of mappings.exclude.filter((e) => e.name === undefined)) expect(doc).not.toHaveProperty(excluded.type);
+      expect(doc, 'deploy-cli 8.44 refuses migrations').not.toHaveProperty('migrations');
     });
   }
 
