@@ -96,8 +96,10 @@ export function registerPrune(program: Command, ctx: CommandContext): void {
     .requiredOption('--from <location>', 'storage location (or the name of a location in the config file)')
     .option('--tenant <domain>', 'only snapshots of this tenant')
     .option('--dry-run', 'show what would be removed; remove nothing');
+  const periods: Record<RuleName, string> = { last: '', hourly: 'hours', daily: 'days (UTC)', weekly: 'ISO weeks (UTC)', monthly: 'months (UTC)', yearly: 'years (UTC)' };
   for (const rule of RULES) {
-    cmd.option(`--keep-${rule} <n>`, `keep the newest snapshot of each of the last n ${rule === 'last' ? 'snapshots' : `${rule} periods`} (or "unlimited")`, parseKeep);
+    const what = rule === 'last' ? 'keep the n newest snapshots' : `keep the newest snapshot of each of the n most recent ${periods[rule]} that have one`;
+    cmd.option(`--keep-${rule} <n>`, `${what} (n or "unlimited"; default: config file retention)`, parseKeep);
   }
   addStorageOptions(addOutputOptions(cmd)).action(async (raw: PruneFlags, command: Command) => {
     const flags = resolveConfigFlags(command, raw);
