@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -134,5 +135,17 @@ describe('load', () => {
     const dir = await tmp();
     const r = load({ cwd: dir, file: 'other.yaml' });
     expect(r.errors).toEqual([`${path.join(dir, 'other.yaml')}: cannot read the config file (ENOENT)`]);
+  });
+});
+
+describe('docs/configuration.md', () => {
+  it('its example file is valid, without warnings except the mapping file that does not exist here', () => {
+    const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+    const example = /```yaml\n(# a0vault\.config\.yaml\n[\s\S]*?)```/.exec(doc)?.[1];
+    expect(example).toBeDefined();
+    const r = parseConfig(example ?? '', { source: 'docs', baseDir: '/etc/a0vault', exists: () => false });
+    expect(r.errors).toEqual([]);
+    expect(r.warnings).toEqual(['/mappings/acme-staging.eu.auth0.com: mapping file ./clone-staging.yaml does not exist (yet)']);
+    expect(Object.keys(r.config ?? {})).toEqual(['version', 'locations', 'tenants', 'budgets', 'retention', 'mappings']);
   });
 });
