@@ -42,7 +42,7 @@ import type { Clock } from '../core/abort.js';
 
 /** Applies a deploy-cli tenant.yaml to the target (wiring.ts runs deploy-cli in its child process). */
 export interface ConfigDeployer {
-  deploy(o: { inputFile: string; includedOnly?: string[]; allowDelete: boolean; keywordMappings: Record<string, string>; signal: AbortSignal }): Promise<void>;
+  deploy(o: { inputFile: string; includedOnly?: string[]; allowDelete: boolean; keywordMappings: Record<string, string | string[]>; signal: AbortSignal }): Promise<void>;
 }
 
 export interface ImportTuning {
@@ -60,7 +60,7 @@ export interface ApplyOptions {
   usersDiff?: UsersDiffResult;
   /** Config files to deploy (the snapshot's, or a clone's rewritten copy). */
   configFiles: ReadonlyMap<string, string>;
-  keywordMappings?: Record<string, string>;
+  keywordMappings?: Record<string, string | string[]>;
   api: ManagementApi;
   reader: TenantReader;
   deployer: ConfigDeployer;
@@ -86,7 +86,7 @@ const MASKED = /^##[A-Za-z0-9_]+##$/;
  * tenant.yaml without masked secrets that no keyword mapping fills (see the top of this file),
  * and, for `--connection`, without the other connections. Returns the text and the removed paths.
  */
-export function prepareDeployYaml(text: string, o: { keywordMappings: Record<string, string>; connection?: string }): { text: string; removed: string[] } {
+export function prepareDeployYaml(text: string, o: { keywordMappings: Record<string, unknown>; connection?: string }): { text: string; removed: string[] } {
   const doc = parseDocument(text);
   const removed: string[] = [];
   visit(doc, {

@@ -52,11 +52,17 @@ export interface RestoreTarget {
 }
 
 /** Changes a restore applies to the snapshot before planning (a clone's mappings). */
-export interface RestoreTransforms {
-  configFiles?(files: ReadonlyMap<string, string>): { files: Map<string, string>; keywordMappings?: Record<string, string> };
+export interface PreparedTransforms {
+  /** Config files to plan and deploy instead of the snapshot's. */
+  files?: Map<string, string>;
+  /** deploy-cli keyword values (may hold secrets: never logged). */
+  keywordMappings?: Record<string, string | string[]>;
   /** Per exported user record; undefined leaves the user out. */
   user?(record: Record<string, unknown>): Record<string, unknown> | undefined;
 }
+
+/** Computes the transforms from the opened snapshot (e.g. a deterministic user sample). */
+export type RestoreTransforms = (snapshot: LoadedSnapshot, signal: AbortSignal) => Promise<PreparedTransforms>;
 
 export interface RestoreRequest {
   selection: PlanSelection;
@@ -106,15 +112,12 @@ export interface RestoreResult {
   resumed?: boolean;
 }
 
-function transformed(snapshot: LoadedSnapshot, t: RestoreTransforms | undefined): { snapshot: LoadedSnapshot; files: ReadonlyMap<string, string>; keywordMappings: Record<string, string> } {
+function transformed(snapshot: LoadedSnapshot, t: PreparedTransforms | undefined): { snapshot: LoadedSnapshot; files: ReadonlyMap<string, string>; keywordMappings: Record<string, string | string[]> } {
   if (!t) return { snapshot, files: snapshot.configFiles, keywordMappings: {} };
   let files: ReadonlyMap<string, string> = snapshot.configFiles;
-  let keywordMappings: Record<string, string> = {};
   let config = snapshot.config;
-  if (t.configFiles) {
-    const r = t.configFiles(snapshot.configFiles);
-    files = r.files;
-    keywordMappings = r.keywordMappings ?? {};
+  if (t.files) {
+    files = t.files;
     const others = new Map([...files].filter(([k]) => k !== 'tenant.yaml'));
     config = inlineFiles((parseYaml(files.get('tenant.yaml') ?? '') ?? {}) as Record<string, unknown>, others);
   }
@@ -129,7 +132,7 @@ function transformed(snapshot: LoadedSnapshot, t: RestoreTransforms | undefined)
         },
       })
     : () => snapshot.users();
-  return { snapshot: { ...snapshot, config, configFiles: files, users }, files, keywordMappings };
+  return { snapshot: { ...snapshot, config, configFiles: files, users }, files, keywordMappings: t.keywordMappings ?? {} };
 }
 
 /** Waits for import jobs a killed run started, and journals their outcome (counted in the report). */
@@ -169,7 +172,7 @@ export async function runRestore(o: RunRestoreOptions): Promise<RestoreResult> {
   await verifySnapshot({ storage: o.storage, manifestKey: o.manifestKey, signal: o.signal, progress, ...(o.identities ? { identities: o.identities } : {}) });
   const opened = await o.openSnapshot(o.signal);
   try {
-    const { snapshot, files, keywordMappings } = transformed(opened, o.transforms);
+    const { snapshot, files, keywordMappings } = transformed(opened, o.transforms ? await o.transforms(opened, o.signal) : undefined);
     let request: RestoreRequest = { selection: o.selection, allowDelete: o.allowDelete, maxDeletes: o.maxDeletes, users: o.users, toOtherTenant: o.toOtherTenant };
     if (o.savedPlan) {
       if (o.savedPlan.snapshot.id !== snapshot.id) throw new SafetyError(`the plan is for snapshot ${o.savedPlan.snapshot.id}, not ${snapshot.id}`);

@@ -1,6 +1,7 @@
 /** Registers every command on the program. One file per command (or family) in this folder. */
 import type { Command } from 'commander';
 import { registerCatalogCommands } from './catalog.js';
+import { registerClone } from './clone.js';
 import { registerDiff } from './diff.js';
 import { registerPrune } from './prune.js';
 import { registerRestoreCommands } from './restore.js';
@@ -16,5 +17,6 @@ export function registerCommands(program: Command, context: CommandContext): voi
   registerCatalogCommands(program, context);
   registerDiff(program, context);
   registerRestoreCommands(program, context);
+  registerClone(program, context);
   registerPrune(program, context);
 }

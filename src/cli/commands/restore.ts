@@ -55,8 +55,8 @@ function parseCount(value: string): number {
   return n;
 }
 
-/** Options shared by plan, restore and clone. */
-export function addRestoreOptions(cmd: Command): Command {
+/** Options shared by plan, restore and clone (clone has its own --users). */
+export function addRestoreOptions(cmd: Command, o: { usersFlag?: boolean } = {}): Command {
   cmd
     .requiredOption('--from <location>', 'storage location of the snapshot')
     .option('--tenant <domain>', 'resolve the reference among this tenant’s snapshots')
@@ -64,13 +64,15 @@ export function addRestoreOptions(cmd: Command): Command {
     .option('--exclude <types>', 'restore everything but these types', list)
     .option('--user <email|user_id>', 'one user, with their roles and organizations')
     .option('--connection <name>', 'one connection, with its users')
-    .addOption(new Option('--users <mode>', 'existing users: upsert (update them), insert (leave them), skip (no users)').choices(['upsert', 'insert', 'skip']).default('upsert'))
     .option('--to-other-tenant', 'allow a target other than the snapshot’s tenant')
     .option('--allow-delete', 'delete objects the snapshot does not have (bounded by --max-deletes)')
     .option('--max-deletes <n>', 'refuse a plan with more deletes than this (exit 5)', parseCount, 0)
     .option('--out <file>', 'save the plan as JSON (apply it later with restore --plan)')
     .option('--api-budget <percent>', "share of the target's Management API rate limit to use", parsePercent, 50)
     .option('--max-rps <n>', 'absolute cap on requests per second', parsePositive);
+  if (o.usersFlag !== false) {
+    cmd.addOption(new Option('--users <mode>', 'existing users: upsert (update them), insert (leave them), skip (no users)').choices(['upsert', 'insert', 'skip']).default('upsert'));
+  }
   return addIdentityOption(addTenantOptions(addStorageOptions(addOutputOptions(cmd))));
 }
 
@@ -92,6 +94,10 @@ async function confirmOnTty(plan: Plan): Promise<boolean> {
 export interface RestoreCommandExtras {
   command: string;
   transforms?: RestoreTransforms;
+  /** Overrides of the flags (clone implies --to-other-tenant). */
+  toOtherTenant?: boolean;
+  /** Lines printed before the plan or outcome (a clone's rewrites and injected secrets). */
+  notes?: () => string[];
 }
 
 /** The shared body of plan, restore and clone. */
@@ -128,7 +134,7 @@ export async function runRestoreCommand(ref: string, flags: RestoreFlags, ctx: C
       allowDelete: flags.allowDelete === true,
       maxDeletes: flags.maxDeletes,
       users: flags.users,
-      toOtherTenant: flags.toOtherTenant === true,
+      toOtherTenant: extras.toOtherTenant ?? flags.toOtherTenant === true,
       dryRun,
       ...(savedPlan ? { savedPlan } : {}),
       ...(flags.resume !== undefined && flags.resume !== false ? { resume: flags.resume === true ? 'latest' : flags.resume } : {}),
@@ -144,13 +150,15 @@ export async function runRestoreCommand(ref: string, flags: RestoreFlags, ctx: C
     });
     progress.stop();
     if (flags.out) await writeFile(flags.out, renderPlanJson(result.plan));
+    const notes = extras.notes?.() ?? [];
+    const prefix = notes.length > 0 ? `${notes.join('\n')}\n\n` : '';
     if (!result.applied) {
-      writeResult(flags, result.plan, () => renderPlanText(result.plan) + (flags.out ? `\nplan saved to ${flags.out}` : ''));
+      writeResult(flags, result.plan, () => prefix + renderPlanText(result.plan) + (flags.out ? `\nplan saved to ${flags.out}` : ''));
       return result;
     }
     const report = result.report;
     if (report) process.exitCode = exitCodeForOutcome(report.outcome);
-    writeResult(flags, { restoreId: result.restoreId, recordKey: result.recordKey, resumed: result.resumed, summary: result.plan.summary, ...report }, () => renderOutcome(result));
+    writeResult(flags, { restoreId: result.restoreId, recordKey: result.recordKey, resumed: result.resumed, summary: result.plan.summary, ...report }, () => prefix + renderOutcome(result));
     return result;
   } finally {
     progress.stop();
