@@ -13,7 +13,7 @@ export { createSecretResolver } from './secret-source.js';
 export type { SecretResolverOptions } from './secret-source.js';
 export { compileRewrites } from './rewrite.js';
 export type { Rewriter, RewriteHit } from './rewrite.js';
-export { scrubUser, pseudonymizeEmail, pseudonymHex } from './scrub.js';
+export { scrubUser, scrubMembership, pseudonymizeEmail, pseudonymHex } from './scrub.js';
 export type { ScrubOptions, UserRecord } from './scrub.js';
 export { sampleUsers, sampleRank } from './sample.js';
 export type { SampleOptions, SampleResult } from './sample.js';

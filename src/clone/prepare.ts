@@ -22,13 +22,14 @@
  * ever appear in `keywordMappings`: never in files, the report, warnings or error messages.
  */
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { A0vaultError, describeError } from '../core/errors.js';
+import { A0vaultError } from '../core/errors.js';
 import { isPlainObject, redactSecrets } from '../restore/config-diff.js';
 import { deriveSecretPlaceholders, type DerivedPlaceholder } from './derived.js';
 import { mapStrings, removeAt, setAt, stringLeaves, type Doc, type Step } from './doc-walk.js';
 import { applyExclusions, type Excluded } from './exclude.js';
-import { describeSecretSource, type CloneMappings, type SecretSource } from './mappings.js';
+import type { CloneMappings, SecretSource } from './mappings.js';
 import { isYamlInlineSafe, markersIn, markersInText, protectMarkers, restoreMarkers } from './markers.js';
+import { resolveKeywords, type Use } from './resolve-keywords.js';
 import { compileRewrites, type RewriteHit } from './rewrite.js';
 
 export const MAIN_FILE = 'tenant.yaml';
@@ -69,13 +70,6 @@ export interface PrepareCloneResult {
   report: CloneReport;
 }
 
-interface Use {
-  keyword: string;
-  where: string;
-  whole: boolean;
-  form: 'array' | 'string';
-  steps?: Step[];
-}
 
 function configError(message: string, details: Record<string, unknown>, cause?: unknown): A0vaultError {
   return new A0vaultError('config', message, { details, ...(cause === undefined ? {} : { cause }) });
@@ -248,56 +242,6 @@ function compareSteps(a: readonly Step[], b: readonly Step[]): number {
     return String(x) < String(y) ? -1 : 1;
   }
   return a.length - b.length;
-}
-
-interface Resolved {
-  values: Map<string, string | string[]>;
-  omitted: Set<string>;
-  unmapped: { keyword: string; where: string[] }[];
-  problems: string[];
-}
-
-async function resolveKeywords(
-  required: ReadonlyMap<string, Use[]>,
-  inCode: ReadonlyMap<string, string[]>,
-  mappings: CloneMappings,
-  resolveSecret: SecretResolver,
-  warnings: string[],
-): Promise<Resolved> {
-  const values = new Map<string, string | string[]>();
-  const omitted = new Set<string>();
-  const unmapped: Resolved['unmapped'] = [];
-  const problems: string[] = [];
-  const wanted = [...required.keys(), ...[...inCode.keys()].filter((k) => !required.has(k))].sort();
-  for (const keyword of wanted) {
-    const literal = mappings.keywords[keyword];
-    const secret = mappings.secrets[keyword];
-    if (literal !== undefined) values.set(keyword, literal);
-    else if (secret?.kind === 'omit') omitted.add(keyword);
-    else if (secret) {
-      try {
-        const value = await resolveSecret(keyword, secret);
-        if (value === undefined) problems.push(`${keyword}: ${describeSecretSource(secret)} is not available`);
-        else values.set(keyword, value);
-      } catch (err) {
-        if (err instanceof A0vaultError && err.code === 'cancelled') throw err;
-        problems.push(`${keyword}: reading ${describeSecretSource(secret)} failed (${describeError(err)})`);
-      }
-    } else if (required.has(keyword)) {
-      const where = [...new Set((required.get(keyword) ?? []).map((u) => u.where))];
-      unmapped.push({ keyword, where });
-    } else {
-      warnings.push(`${(inCode.get(keyword) ?? []).join(', ')}: ##${keyword}## has no mapping; deploy-cli leaves it as is in code`);
-    }
-  }
-  if (unmapped.length > 0) {
-    const list = unmapped.map((u) => `${u.keyword} (${u.where.slice(0, 3).join(', ')}${u.where.length > 3 ? ', …' : ''})`).join(', ');
-    problems.unshift(`${unmapped.length} placeholder(s) have no mapping under secrets or keywords: ${list}`);
-  }
-  for (const key of [...Object.keys(mappings.keywords), ...Object.keys(mappings.secrets)]) {
-    if (!required.has(key) && !inCode.has(key)) warnings.push(`${key} is mapped but no placeholder uses it`);
-  }
-  return { values, omitted, unmapped, problems };
 }
 
 /** Secret keywords used by more than one top-level object (deploy-cli names them by type, not object). */

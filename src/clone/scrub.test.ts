@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateImportRecord } from '../restore/import-packer.js';
-import { pseudonymizeEmail, scrubUser } from './scrub.js';
+import { pseudonymizeEmail, scrubMembership, scrubUser } from './scrub.js';
 
 const user = {
   user_id: 'auth0|5f1c2a',
@@ -70,6 +70,13 @@ describe('scrubUser', () => {
     );
     expect(validateImportRecord({ ...record, user_id: '5f1c2a' })).toBeUndefined();
     expect(String(s.username).length).toBeLessThanOrEqual(15);
+  });
+
+  it('gives memberships the same e-mail pseudonym as the user', () => {
+    const member = { role_id: 'rol_1', role_name: 'admin', user_id: user.user_id, email: 'ADA.lovelace@analytical.example' };
+    const scrubbed = scrubMembership(member, options);
+    expect(scrubbed).toEqual({ ...member, email: scrubUser(user, options).email });
+    expect(scrubMembership({ user_id: 'x' }, options)).toEqual({ user_id: 'x' });
   });
 
   it('refuses an empty salt', () => {

@@ -18,7 +18,8 @@
  *   value is removed;
  * - identities keep provider, connection, user_id and isSocial only (profileData and tokens go);
  * - password_hash, custom_password_hash and last_ip are removed.
- * `user_id` is kept (memberships refer to it); everything else is copied.
+ * `user_id` is kept (memberships refer to it); everything else is copied. Membership records
+ * (`scrubMembership`) get the same e-mail pseudonym, so matching by e-mail still works.
  *
  * Contract: pure; never mutates its input; the salt must be non-empty (A0vaultError 'usage').
  */
@@ -102,4 +103,11 @@ export function scrubUser(record: UserRecord, options: ScrubOptions): UserRecord
   }
   for (const path of options.metadataFields ?? []) scrubPath(out, path, options.salt);
   return out;
+}
+
+/** A membership record (role or organization member) with its e-mail pseudonymised like scrubUser's. */
+export function scrubMembership<T extends object>(record: T, options: Pick<ScrubOptions, 'salt' | 'emailDomain'>): T {
+  checkSalt(options.salt);
+  const email = (record as { email?: unknown }).email;
+  return typeof email === 'string' ? { ...record, email: pseudonymizeEmail(email, options.salt, options.emailDomain) } : { ...record };
 }
