@@ -149,6 +149,7 @@ describe('fleet snapshots: 20 emulated tenants over 4 shards', { timeout: 600_00
       const seen: string[] = [];
       for (const [index, run] of runs.entries()) {
         expect(run.stdout + run.stderr).not.toContain('wrong-secret-value');
+        expect(run.stdout, `shard ${index} printed no result: ${run.stderr}`).not.toBe('');
         const out = JSON.parse(run.stdout) as { shard: { index: number; count: number }; tenants: { domain: string; outcome: string; error?: { code: string } }[] };
         expect(out.shard).toEqual({ index, count: SHARDS });
         expect(out.tenants.length, `shard ${index} is empty`).toBeGreaterThan(0);

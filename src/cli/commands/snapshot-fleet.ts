@@ -34,7 +34,9 @@ export interface SnapshotFleetFlags extends OutputFlags, StorageFlags, EncryptFl
 }
 
 /** Flags a fleet run honours; any other flag given with --tenants is refused (it would be ignored). */
-const FLEET_KEYS = new Set(['to', 'apiBudget', 'maxRps', 'includeSecrets', 'allowPlaintextSecrets', 'breakLock', 'gcsEndpoint', 'json', 'progress', 'tenants', 'shard', 'parallel', 'metricsFile', 'pushgateway', 'encryptTo', 'encryptToFile']);
+const FLEET_KEYS = new Set(['to', 'apiBudget', 'maxRps', 'includeSecrets', 'allowPlaintextSecrets', 'breakLock', 'gcsEndpoint', 'json', 'progress', 'tenants', 'shard', 'parallel', 'metricsFile', 'pushgateway', 'encryptTo', 'encryptToFile',
+  // the config file (cli/config-flags.ts) resolves --to names, budgets and the endpoint before this runs
+  'config', 'configInfo']);
 
 function refuseUnsupported(flags: object): void {
   const given = Object.entries(flags).filter(([k, v]) => !FLEET_KEYS.has(k) && v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0));
