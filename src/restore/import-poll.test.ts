@@ -35,6 +35,15 @@ describe('ImportPollSchedule', () => {
     expect(s.first(1_000_000)).toBe(10_000);
   });
 
+  it('takes the time of a job already done at its first poll as the new estimate (it may have ended long before)', () => {
+    const s = new ImportPollSchedule(tuning);
+    s.observe(1000, 4000);
+    s.observe(1000, 3400, true);
+    expect(s.expectedMs(1000)).toBe(3400);
+    s.observe(1000, 2000);
+    expect(s.expectedMs(1000)).toBe(2700);
+  });
+
   it('sleeps for the time Auth0 says is left, within the bounds', () => {
     const s = new ImportPollSchedule(tuning);
     s.observe(1000, 2000);

@@ -3,7 +3,9 @@
  *
  * Auth0 states no progress for import jobs, and a job takes about as long per user as the one
  * before it. So the schedule keeps a running estimate of milliseconds per user (exponentially
- * weighted, from create → the poll that saw each job done) and, once it has one, polls a job of
+ * weighted, from create → the poll that saw each job done; a job already done at its first poll
+ * may have ended long before, so that time replaces the estimate, which then shrinks by the
+ * first-poll share per job until a first poll finds a job running) and, once it has one, polls a job of
  * n users first a little before n × estimate, then in short steps (a twentieth of the expected
  * time) until the job is done, so a finished job waits at most about one step for its slot to be
  * refilled. A job running past 1.5 × its expected time falls back to backing off ×1.5. Before any
@@ -33,11 +35,14 @@ export class ImportPollSchedule {
 
   constructor(private readonly tuning: ImportPollTuning) {}
 
-  /** A job of `users` users was seen done `elapsedMs` after it was created. */
-  observe(users: number, elapsedMs: number): void {
+  /**
+   * A job of `users` users was seen done `elapsedMs` after it was created, by its first poll
+   * (`firstPoll`) or a later one.
+   */
+  observe(users: number, elapsedMs: number, firstPoll = false): void {
     if (!(users > 0) || !(elapsedMs > 0)) return;
     const x = elapsedMs / users;
-    this.msPerUser = this.msPerUser === undefined ? x : this.msPerUser + LEARN_WEIGHT * (x - this.msPerUser);
+    this.msPerUser = this.msPerUser === undefined || firstPoll ? x : this.msPerUser + LEARN_WEIGHT * (x - this.msPerUser);
   }
 
   /** How long a job of `users` users is expected to take; undefined until a job finished. */

@@ -17,7 +17,8 @@
  * `failed`, or a create that failed without a 4xx answer) is retried up to `maxAttempts` times,
  * re-submitting the same file with upsert on, since the failed job may have written some users;
  * in insert mode the users a retry "updates" are counted as inserted (the earlier attempt of
- * this run inserted them). A file that still fails counts all its users as failed.
+ * this run inserted them), and in upsert mode as many of them as the file's planned `inserts`
+ * still lack. A file that still fails counts all its users as failed.
  *
  * Contract: inserted + updated + failed = users of all files not skipped, per connection. After
  * the signal aborts no new job is created; the run rejects with CancelledError.
@@ -40,6 +41,8 @@ export interface ImportFileInput {
   users: number;
   firstUserId: string;
   lastUserId: string;
+  /** How many of its users the plan inserts (the others it updates), when known. */
+  inserts?: number;
 }
 
 export interface JobSummary {
@@ -175,12 +178,12 @@ export async function runImports(o: RunImportsOptions): Promise<ImportRunResult>
   /** Polls a job created at `createdAt` (clock time) until it is completed or failed. */
   const pollJob = async (jobId: string, users: number, createdAt: number) => {
     let delay = schedule.first(users);
-    for (;;) {
+    for (let polls = 1; ; polls++) {
       await clock.sleep(delay, signal);
       // measured when the poll is sent: the answer's own latency is not part of the job's time
       const elapsed = clock.now() - createdAt;
       const job = await getJob(o.api, jobId, { signal });
-      if (job.status === 'completed') schedule.observe(users, elapsed);
+      if (job.status === 'completed') schedule.observe(users, elapsed, polls === 1);
       if (job.status === 'completed' || job.status === 'failed') return job;
       delay = schedule.next(users, elapsed, delay, typeof job.time_left_seconds === 'number' ? job.time_left_seconds : undefined);
     }
@@ -243,6 +246,12 @@ export async function runImports(o: RunImportsOptions): Promise<ImportRunResult>
       if (retry && o.mode === 'insert') {
         inserted += updated;
         updated = 0;
+      } else if (retry && file.inserts !== undefined) {
+        // upsert: the users an earlier attempt inserted come back as updated; the plan knows
+        // how many of the file's users are new, so those count as inserted again
+        const moved = Math.min(updated, Math.max(0, file.inserts - inserted));
+        inserted += moved;
+        updated -= moved;
       }
       const counted = inserted + updated + failed;
       if (counted !== file.users) report.warn('users', `job ${jobId} summarised ${counted} users for a file of ${file.users}`);
