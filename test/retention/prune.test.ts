@@ -170,6 +170,19 @@ describe('prune with objects a retention policy protects', () => {
     await expect(runPrune({ storage: failing, policy: { last: 1 }, signal })).rejects.toThrow('boom');
   });
 
+  it('a policy per tenant: each tenant gets its own; a tenant without one keeps everything', async () => {
+    const storage = new MemoryBackend();
+    await writeSamples(storage, IDS.slice(0, 3), signal);
+    await writeStubSnapshot(storage, OTHER_TENANT, idAt('2026-01-01T00:00:00Z'), signal);
+    await writeStubSnapshot(storage, OTHER_TENANT, idAt('2026-01-02T00:00:00Z'), signal);
+    const report = await runPrune({ storage, policy: (tenant) => (tenant === SAMPLE.domain ? { last: 2 } : undefined), signal });
+    expect(report.removed.map((r) => `${r.tenant} ${r.snapshotId}`)).toEqual([`${SAMPLE.domain} ${IDS[0]}`]);
+    expect(report.kept.filter((k) => k.tenant === OTHER_TENANT).map((k) => [k.snapshotId, k.reasons])).toEqual([
+      [idAt('2026-01-02T00:00:00Z'), ['no retention policy for this tenant']],
+      [idAt('2026-01-01T00:00:00Z'), ['no retention policy for this tenant']],
+    ]);
+  });
+
   it('refuses an empty policy before touching anything', async () => {
     const inner = new MemoryBackend();
     await writeSamples(inner, IDS.slice(0, 2), signal);
