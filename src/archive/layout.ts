@@ -3,8 +3,9 @@
  * Nobody else concatenates paths: engines ask this module for keys and parse listings with it.
  *
  * Object keys (relative to the storage location; `<prefix>` may be empty):
- *   <prefix>/<tenant>/<yyyy>/<mm>/<dd>/<snapshot-id>.a0v.zip         the archive (zip)
- *   <prefix>/<tenant>/<yyyy>/<mm>/<dd>/<snapshot-id>.a0v.zip.age     the archive, age-encrypted
+ *   <prefix>/<tenant>/<yyyy>/<mm>/<dd>/<snapshot-id>.a0v.zip         the archive (zip; entries
+ *                                                                    age-encrypted in format v2)
+ *   <prefix>/<tenant>/<yyyy>/<mm>/<dd>/<snapshot-id>.a0v.zip.age     reserved, never written
  *   <prefix>/<tenant>/<yyyy>/<mm>/<dd>/<snapshot-id>.manifest.json   written last: "complete"
  *   <prefix>/<tenant>/lock.json                                       single-writer lock
  *   <prefix>/<tenant>/restores/<restore-id>.json                      restore record
@@ -18,6 +19,11 @@ import { randomBytes } from 'node:crypto';
 import { A0vaultError } from '../core/errors.js';
 
 export const ARCHIVE_SUFFIX = '.a0v.zip';
+/**
+ * Reserved by the first encryption design (whole archive as one age file); never written:
+ * encrypted archives are `.a0v.zip` with age-encrypted entries (docs/archive-format.md §8).
+ * Still parsed, so a stray object with this suffix is recognised as a snapshot object.
+ */
 export const ENCRYPTED_ARCHIVE_SUFFIX = '.a0v.zip.age';
 export const MANIFEST_SUFFIX = '.manifest.json';
 
@@ -158,7 +164,10 @@ export interface SnapshotKeys {
   manifest: string;
 }
 
-/** The archive and manifest keys of one snapshot. */
+/**
+ * The archive and manifest keys of one snapshot. `encrypted` gives the reserved
+ * ENCRYPTED_ARCHIVE_SUFFIX key: writers never use it (encrypted archives are `.a0v.zip` too).
+ */
 export function snapshotKeys(prefix: string, domain: string, snapshotId: string, options: { encrypted?: boolean } = {}): SnapshotKeys {
   const iso = requireRunId(snapshotId, 'snapshot').toISOString();
   const dir = join(normalizePrefix(prefix), tenantSegment(domain), iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10));
