@@ -153,12 +153,17 @@ async function applyConfig(o: ApplyOptions): Promise<boolean> {
 async function* importFiles(o: ApplyOptions, connections: string[], wanted: Set<string>): AsyncGenerator<ImportFile> {
   const diff = o.usersDiff;
   if (!diff) return;
+  // the packer asks include then isInsert about the same record: compute its status once
+  let last: { record: Record<string, unknown>; status: string } | undefined;
+  const statusOf = (record: Record<string, unknown>): string => (last?.record === record ? last.status : (last = { record, status: diff.statusOf(record) }).status);
   for (const connection of connections) {
     const packer = new ImportPacker({
       connection,
       signal: o.signal,
       ...(o.imports?.maxBytes !== undefined ? { maxBytes: o.imports.maxBytes } : {}),
-      include: (record) => wanted.has(diff.statusOf(record)),
+      include: (record) => wanted.has(statusOf(record)),
+      // a retried job reports the users its failed attempt inserted as updated (import-runner.ts)
+      isInsert: (record) => statusOf(record) === 'insert',
       ...(o.passwordHashes ? { passwordHashes: o.passwordHashes } : {}),
       onReject: (r) => {
         o.report.count(`users:${r.connection}`, { failed: 1 });

@@ -82,6 +82,19 @@ describe('validateImportRecord', () => {
 });
 
 describe('ImportPacker', () => {
+  it('counts per file the users isInsert calls inserts; without isInsert files carry no count', async () => {
+    const users = realisticUsers(300, 'inserts');
+    const inserted = new Set(users.filter((_, i) => i % 3 !== 0));
+    const { files } = await packAll(users, { maxBytes: 20_000, isInsert: (r) => inserted.has(r) });
+    expect(files.length).toBeGreaterThan(2);
+    expect(files.reduce((n, f) => n + (f.inserts ?? 0), 0)).toBe(inserted.size);
+    for (const f of files) {
+      const ids = new Set((JSON.parse(f.bytes.toString('utf8')) as { user_id: string }[]).map((u) => `auth0|${u.user_id}`));
+      expect(f.inserts).toBe([...inserted].filter((u) => ids.has(String(u.user_id))).length);
+    }
+    expect((await packAll(users, { maxBytes: 20_000 })).files.every((f) => f.inserts === undefined)).toBe(true);
+  });
+
   it('packs realistic users into files of at most 510000 bytes, ≥95% of 512000 full, in order, none lost', async () => {
     const users = realisticUsers(6000);
     const { files, rejects, packer } = await packAll(users);

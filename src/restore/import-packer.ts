@@ -68,6 +68,8 @@ export interface ImportFile {
   bytes: Buffer;
   firstUserId: string;
   lastUserId: string;
+  /** Users of this file the `isInsert` option called inserts (absent without that option). */
+  inserts?: number;
 }
 
 export interface ImportReject {
@@ -82,6 +84,8 @@ export interface PackerOptions {
   maxBytes?: number;
   /** Further filter (e.g. only users the plan inserts or updates). */
   include?: (record: Record<string, unknown>) => boolean;
+  /** Which packed users the plan inserts (the rest it updates): counted per file as `inserts`. */
+  isInsert?: (record: Record<string, unknown>) => boolean;
   passwordHashes?: (ref: UserRef) => PasswordHashFields | undefined | Promise<PasswordHashFields | undefined>;
   onReject?: (reject: ImportReject) => void;
   /** Defaults to the validator compiled from schemas/import-user.schema.json. */
@@ -156,16 +160,18 @@ export class ImportPacker {
     const { connection, signal } = this.options;
     let parts: Buffer[] = [];
     let users = 0;
+    let inserts = 0;
     let size = 2; // "[" and "]"
     let first = '';
     let last = '';
     const flush = (): ImportFile => {
       const bytes = Buffer.concat([Buffer.from('['), ...parts, Buffer.from(']')], size);
-      const file = { connection, users, bytes, firstUserId: first, lastUserId: last };
+      const file: ImportFile = { connection, users, bytes, firstUserId: first, lastUserId: last, ...(this.options.isInsert ? { inserts } : {}) };
       this.stats.files++;
       this.stats.bytes += size;
       parts = [];
       users = 0;
+      inserts = 0;
       size = 2;
       return file;
     };
@@ -173,7 +179,7 @@ export class ImportPacker {
       throwIfAborted(signal);
       const prepared = await this.prepare(raw);
       if (!prepared) continue;
-      const { json, userId } = prepared;
+      const { json, userId, insert } = prepared;
       const need = json.length + (parts.length > 0 ? 1 : 0);
       if (json.length + 2 > this.maxBytes) {
         this.reject(userId, `record of ${json.length} bytes does not fit an import file of ${this.maxBytes} bytes`);
@@ -186,6 +192,7 @@ export class ImportPacker {
       } else first = userId;
       parts.push(json);
       users++;
+      if (insert) inserts++;
       size += json.length;
       last = userId;
       this.stats.packed++;
@@ -198,7 +205,7 @@ export class ImportPacker {
     this.options.onReject?.({ userId, connection: this.options.connection, reason });
   }
 
-  private async prepare(raw: unknown): Promise<{ json: Buffer; userId: string } | undefined> {
+  private async prepare(raw: unknown): Promise<{ json: Buffer; userId: string; insert: boolean } | undefined> {
     const view = viewUser(raw);
     if (!view || view.connection !== this.options.connection) {
       this.stats.otherConnections++;
@@ -227,6 +234,6 @@ export class ImportPacker {
       this.reject(view.userId, problem);
       return undefined;
     }
-    return { json: Buffer.from(JSON.stringify(record), 'utf8'), userId: view.userId };
+    return { json: Buffer.from(JSON.stringify(record), 'utf8'), userId: view.userId, insert: this.options.isInsert?.(exported) ?? false };
   }
 }

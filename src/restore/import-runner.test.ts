@@ -108,6 +108,19 @@ describe('runImports', () => {
     expect(result.byConnection.db).toMatchObject({ inserted: 18, updated: 0, failed: 2 });
   });
 
+  it('in upsert mode, counts the users a failed attempt inserted as inserted again (the file knows its planned inserts)', async () => {
+    // the fake's upsert jobs report 9 updated, 1 failed of 10: all new users, or 4 new and 6 to update
+    for (const [inserts, expected] of [[10, { inserted: 9, updated: 0, failed: 1 }], [4, { inserted: 4, updated: 5, failed: 1 }], [undefined, { inserted: 0, updated: 9, failed: 1 }]] as const) {
+      const t = tenant({ failFirst: true });
+      const report = new RestoreReport();
+      const one = { ...file(0), ...(inserts !== undefined ? { inserts } : {}) };
+      const result = await drive(t.clock, runImports({ api: t.api, files: (async function* () { yield one; })(), mode: 'upsert', signal: new AbortController().signal, clock: t.clock, report }), 100);
+      expect(result.retries).toBe(1);
+      expect(result.byConnection.db).toMatchObject(expected);
+      expect(report.counts['users:db']).toMatchObject(expected);
+    }
+  });
+
   it('counts a file whose job keeps failing as failed after maxAttempts', async () => {
     const report = new RestoreReport();
     // the only attempt allowed is the one the fake fails
