@@ -9,6 +9,7 @@ import { listSnapshots } from '../../src/archive/catalog.js';
 import { snapshotKeys } from '../../src/archive/layout.js';
 import { runPrune } from '../../src/retention/prune.js';
 import { ObjectProtectedError, type StorageBackend } from '../../src/storage/backend.js';
+import { toStorageError } from '../../src/storage/gcs-errors.js';
 import { openStorage } from '../../src/storage/registry.js';
 import { SAMPLE } from '../../scripts/fixtures/sample-snapshot.js';
 import { startGcsFake, type GcsFake } from '../gcs-fake/index.js';
@@ -72,6 +73,26 @@ describe('GCS fake: bucket retention policy', () => {
     // the plain bucket is unaffected
     await put(backend('plain'), 'b');
     await backend('plain').remove('b', { signal });
+  });
+});
+
+describe('toStorageError: GCS retention refusals', () => {
+  const ctx = { operation: 'remove' as const, location: 'gs://b', key: 'k' };
+  const message = "Object 'b/k' is subject to bucket's retention policy and cannot be deleted, overwritten or archived until 2019-11-07T23:15:42.507463461-08:00";
+
+  it('maps 403 retentionPolicyNotMet to ObjectProtectedError, reading the expiry GCS writes (nanoseconds, offset)', () => {
+    const err = toStorageError({ code: 403, message, errors: [{ reason: 'retentionPolicyNotMet', message, domain: 'global' }] }, ctx);
+    expect(err).toBeInstanceOf(ObjectProtectedError);
+    expect((err as ObjectProtectedError).retainUntil?.toISOString()).toBe('2019-11-08T07:15:42.507Z');
+    const viaBody = toStorageError({ response: { status: 403, data: { error: { message: 'held', errors: [{ reason: 'retentionPolicyNotMet' }] } } } }, ctx);
+    expect(viaBody).toBeInstanceOf(ObjectProtectedError);
+    expect((viaBody as ObjectProtectedError).retainUntil).toBeUndefined();
+  });
+
+  it('any other 403 stays a plain access-denied StorageError', () => {
+    const err = toStorageError({ code: 403, message: 'denied', errors: [{ reason: 'forbidden', message: 'denied' }] }, ctx);
+    expect(err).not.toBeInstanceOf(ObjectProtectedError);
+    expect(err.message).toMatch(/access denied/);
   });
 });
 
