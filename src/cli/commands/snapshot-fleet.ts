@@ -127,17 +127,18 @@ export interface TenantSnapshotterOptions {
  */
 export function tenantSnapshotter(o: TenantSnapshotterOptions): (tenant: TenantEntry, signal: AbortSignal) => Promise<TenantSnapshot> {
   return async (tenant, signal) => {
+    const progress = taggedProgress(o.progress, tenant.domain);
     const credentials = await resolveCredentials(tenant, { env: o.env, baseDir: o.baseDir, signal });
-    const api = createApi(credentials, { progress: o.progress, signal, apiBudget: o.apiBudget, maxRps: o.maxRps });
+    const api = createApi(credentials, { progress, signal, apiBudget: o.apiBudget, maxRps: o.maxRps });
     o.onApi?.(tenant.domain, api);
     assertScopes(await doctor(api, 'snapshot', { signal }));
     const result = await runSnapshot({
       reader: createTenantReader(api),
-      dumper: (o.dumperFor ?? createConfigDumper)(credentials, o.progress),
+      dumper: (o.dumperFor ?? createConfigDumper)(credentials, progress),
       storage: o.storage,
       prefix: '',
       clock: systemClock,
-      progress: o.progress,
+      progress,
       signal,
       tool: { name: 'a0vault', version: toolVersion() },
       includeSecrets: o.includeSecrets === true,
@@ -146,6 +147,17 @@ export function tenantSnapshotter(o: TenantSnapshotterOptions): (tenant: TenantE
     });
     const m = result.manifest;
     return { snapshotId: m.snapshotId, manifestKey: result.manifestKey, users: m.counts.users, archiveBytes: m.archive.size };
+  };
+}
+
+/** Progress of one tenant of a fleet: messages name the tenant (tenants may run in parallel). */
+function taggedProgress(inner: ProgressReporter, domain: string): ProgressReporter {
+  return {
+    emit: (e) => {
+      if (e.type === 'progress') inner.emit({ ...e, phase: `${domain}: ${e.phase}` });
+      else if (e.type === 'phase') inner.emit({ ...e, message: `${domain}${e.message ? `: ${e.message}` : ''}` });
+      else inner.emit({ ...e, message: `${domain}: ${e.message}` });
+    },
   };
 }
 
