@@ -203,6 +203,32 @@ describe('encrypted archive (format version 2)', () => {
     }
   });
 
+  it('detects a flipped byte at sampled positions across the whole file without an identity, naming the entry it falls in', async () => {
+    const storage = await storageWith(archive);
+    const reader = await ArchiveReader.open({ storage, key: keys.archive, signal });
+    const list = reader.list();
+    reader.close();
+    const cdOffset = archive.readUInt32LE(archive.length - 22 + 16);
+    const regions = list.map((e, i) => ({ path: e.path, start: e.offset, end: list[i + 1]?.offset ?? cdOffset }));
+    const stride = Math.max(1, Math.floor(archive.length / 300));
+    const undetected: number[] = [];
+    const misnamed: string[] = [];
+    for (let position = 0; position < archive.length; position += stride) {
+      const copy = Buffer.from(archive);
+      copy[position] = (copy[position] ?? 0) ^ 0x01;
+      const err = await verifySnapshot({ storage: await storageWith(copy), manifestKey: keys.manifest, signal }).catch((e: unknown) => e);
+      if (!(err instanceof IntegrityError)) {
+        undetected.push(position);
+        continue;
+      }
+      const region = regions.find((r) => position >= r.start && position < r.end);
+      const subject = err.details.entry as string;
+      if (region && subject !== region.path) misnamed.push(`${position}: ${subject} (expected ${region.path})`);
+    }
+    expect(undetected).toEqual([]);
+    expect(misnamed).toEqual([]);
+  });
+
   it('fails authentication while streaming when a ciphertext is changed consistently (CRC-32 fixed up)', async () => {
     // a writer of the bucket could recompute CRC-32 and the hashes; age still refuses the bytes
     const storage = await storageWith(archive);
