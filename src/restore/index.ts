@@ -31,6 +31,7 @@ import type { TenantReader } from '../snapshot/types.js';
 import { applyPlan, type ApplyResult, type ConfigDeployer, type ImportTuning } from './apply.js';
 import { compareWithTarget } from './compare.js';
 import { inlineFiles } from './config-diff.js';
+import { retargetAudience, retargetAudienceText } from './tenant-audience.js';
 import { RestoreJournal, listRestores, type JournalStart } from './journal.js';
 import type { PackerOptions } from './import-packer.js';
 import { checkPlanStillApplies, checkTargetTenant } from './plan.js';
@@ -135,6 +136,16 @@ function transformed(snapshot: LoadedSnapshot, t: PreparedTransforms | undefined
   return { snapshot: { ...snapshot, config, configFiles: files, users }, files, keywordMappings: t.keywordMappings ?? {} };
 }
 
+/** Grants to the snapshot tenant's Management API name the target's instead (tenant-audience.ts). */
+function retargeted<T extends { snapshot: LoadedSnapshot; files: ReadonlyMap<string, string> }>(p: T, target: string): T {
+  const from = p.snapshot.tenant;
+  const main = p.files.get('tenant.yaml');
+  if (main === undefined || from.toLowerCase() === target.toLowerCase()) return p;
+  const files = new Map(p.files);
+  files.set('tenant.yaml', retargetAudienceText(main, from, target));
+  return { ...p, files, snapshot: { ...p.snapshot, configFiles: files, config: retargetAudience(p.snapshot.config, from, target) } };
+}
+
 /** Waits for import jobs a killed run started, and journals their outcome (counted in the report). */
 async function settlePendingJobs(journal: RestoreJournal, api: ManagementApi, o: { clock: Clock; signal: AbortSignal; progress: ProgressReporter }): Promise<void> {
   for (const p of journal.pendingJobs()) {
@@ -172,7 +183,8 @@ export async function runRestore(o: RunRestoreOptions): Promise<RestoreResult> {
   await verifySnapshot({ storage: o.storage, manifestKey: o.manifestKey, signal: o.signal, progress, ...(o.identities ? { identities: o.identities } : {}) });
   const opened = await o.openSnapshot(o.signal);
   try {
-    const { snapshot, files, keywordMappings } = transformed(opened, o.transforms ? await o.transforms(opened, o.signal) : undefined);
+    const prepared = transformed(opened, o.transforms ? await o.transforms(opened, o.signal) : undefined);
+    const { snapshot, files, keywordMappings } = retargeted(prepared, o.target.domain);
     let request: RestoreRequest = { selection: o.selection, allowDelete: o.allowDelete, maxDeletes: o.maxDeletes, users: o.users, toOtherTenant: o.toOtherTenant };
     if (o.savedPlan) {
       if (o.savedPlan.snapshot.id !== snapshot.id) throw new SafetyError(`the plan is for snapshot ${o.savedPlan.snapshot.id}, not ${snapshot.id}`);

@@ -13,6 +13,7 @@ import { canonicalJson } from '../archive/manifest.js';
 import { diffConfig, isPlainObject, objectKey } from './config-diff.js';
 import { COMPARABLE_FIELDS, comparableValues } from './users-diff.js';
 import type { LoadedSnapshot } from './snapshot-state.js';
+import { retargetAudience } from './tenant-audience.js';
 
 export interface TypeChanges {
   added: string[];
@@ -107,7 +108,8 @@ function setChanges(a: Set<string>, b: Set<string>): SetChanges {
 export async function diffSnapshots(a: LoadedSnapshot, b: LoadedSnapshot, options: { sampleSize?: number } = {}): Promise<SnapshotDiff> {
   const sampleSize = options.sampleSize ?? 5;
   // B is the "snapshot" side and A the "target" side: create = added in B, onlyInTarget = removed
-  const cfg = diffConfig(b.config, a.config, { allowDelete: true, fieldsOnlyInTarget: 'report' });
+  // across tenants, each tenant's own Management API audience is the same API (tenant-audience.ts)
+  const cfg = diffConfig(retargetAudience(b.config, b.tenant, a.tenant), a.config, { allowDelete: true, fieldsOnlyInTarget: 'report' });
   const config: Record<string, TypeChanges> = {};
   for (const [type, d] of Object.entries(cfg.types)) {
     const t: TypeChanges = {

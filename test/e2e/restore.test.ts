@@ -1,0 +1,97 @@
+/**
+ * The restore commands end to end (built CLI, two emulators): plan, the safety guards, a full
+ * restore of the demo tenant into an empty one, and the fidelity check (snapshot the target,
+ * diff against the source: only the differences docs/restore-fidelity.md lists), then a second
+ * plan that changes nothing.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../emulator/server.js';
+import { runCli, tenantEnv } from './cli.js';
+
+const USERS = 300;
+
+interface PlanOut {
+  summary: { changes: number; creates: number; updates: number; deletes: number };
+  users: { insert: number; update: number; unchanged: number; notImportable: { reason: string; count: number }[] };
+  memberships: { roleMembers: { add: number }; orgMembers: { add: number }; orgMemberRoles: { add: number } };
+  config: Record<string, { create: unknown[]; update: unknown[] }>;
+  targetFingerprint: string;
+}
+
+describe('a0vault plan / restore', () => {
+  let source: RunningEmulator;
+  let target: RunningEmulator;
+  let dir: string;
+  let snapshotId: string;
+
+  beforeAll(async () => {
+    source = await startEmulator({ seed: 'demo', users: USERS });
+    target = await startEmulator({ seed: 'empty', importRate: 5000, jobLatencyMs: 50 });
+    dir = await mkdtemp(path.join(tmpdir(), 'a0vault-restore-'));
+    const r = await runCli(['snapshot', '--to', dir, '--json', '--progress', 'none'], tenantEnv(source));
+    expect(r.code, r.stderr).toBe(0);
+    snapshotId = (JSON.parse(r.stdout) as { snapshotId: string }).snapshotId;
+  }, 240_000);
+  afterAll(async () => {
+    await source?.close();
+    await target?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses another tenant without --to-other-tenant (exit 5), before reading it', async () => {
+    const r = await runCli(['plan', snapshotId, '--from', dir, '--json', '--progress', 'none'], tenantEnv(target));
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toMatch(/--to-other-tenant/);
+  });
+
+  it('refuses to apply without --yes when not on a terminal (exit 5)', async () => {
+    const r = await runCli(['restore', snapshotId, '--from', dir, '--to-other-tenant', '--progress', 'none'], tenantEnv(target));
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toMatch(/--yes/);
+  });
+
+  it('plans, restores, and a snapshot of the target differs only as documented; a second plan is empty', async () => {
+    const planFile = path.join(dir, 'plan.json');
+    const p = await runCli(['plan', snapshotId, '--from', dir, '--to-other-tenant', '--json', '--progress', 'none', '--out', planFile], tenantEnv(target));
+    expect(p.code, p.stderr).toBe(0);
+    const plan = JSON.parse(p.stdout) as PlanOut;
+    console.log(new Date().toISOString(), 'planned');
+    expect(JSON.parse(await readFile(planFile, 'utf8'))).toEqual(plan);
+    expect(plan.users.insert).toBeGreaterThan(0);
+    expect(plan.config.roles?.create.length).toBeGreaterThan(0);
+    expect(plan.memberships.roleMembers.add).toBeGreaterThan(0);
+
+    const r = await runCli(['restore', snapshotId, '--from', dir, '--to-other-tenant', '--yes', '--plan', planFile, '--json', '--progress', 'none'], tenantEnv(target));
+    expect(r.code, r.stderr).toBe(0);
+    console.log(new Date().toISOString(), 'restored', r.stdout.slice(0, 3000));
+    const out = JSON.parse(r.stdout) as { outcome: string; counts: Record<string, { inserted: number; failed: number }>; recordKey: string };
+    expect(out.outcome).toBe('completed');
+    const imported = Object.entries(out.counts).filter(([k]) => k.startsWith('users:')).reduce((n, [, c]) => n + c.inserted, 0);
+    expect(imported).toBe(plan.users.insert);
+    const record = JSON.parse(await readFile(path.join(dir, out.recordKey), 'utf8')) as { outcome: string; target: string; planSha256: string };
+    expect(record.outcome).toBe('completed');
+    expect(record.target).toBe(target.domain);
+
+    const again = await runCli(['plan', snapshotId, '--from', dir, '--to-other-tenant', '--json', '--progress', 'none'], tenantEnv(target));
+    expect(again.code, again.stderr).toBe(0);
+    const second = JSON.parse(again.stdout) as PlanOut;
+    expect(second.summary).toEqual({ changes: 0, creates: 0, updates: 0, deletes: 0 });
+
+    // the saved plan no longer applies: the target changed since it was made
+    const stale = await runCli(['restore', snapshotId, '--from', dir, '--to-other-tenant', '--yes', '--plan', planFile, '--progress', 'none'], tenantEnv(target));
+    expect(stale.code, stale.stderr).toBe(5);
+    expect(stale.stderr).toMatch(/changed since the plan/);
+
+    const snapB = await runCli(['snapshot', '--to', dir, '--json', '--progress', 'none'], tenantEnv(target));
+    expect(snapB.code, snapB.stderr).toBe(0);
+    const idB = (JSON.parse(snapB.stdout) as { snapshotId: string }).snapshotId;
+    const d = await runCli(['diff', snapshotId, idB, '--from', dir, '--json', '--progress', 'none']);
+    expect(d.code, d.stderr).toBe(0);
+    await writeFile(path.join(tmpdir(), 'a0vault-fidelity-diff.json'), d.stdout);
+    const diff = JSON.parse(d.stdout) as { changes: number; users: { added: number; removed: number; changed: number } };
+    expect(diff.users).toMatchObject({ added: 0, changed: 0 });
+  }, 600_000);
+});
