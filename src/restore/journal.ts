@@ -44,6 +44,7 @@ export type JournalEvent =
 
 export class RestoreJournal implements ImportJournal {
   private seq: number;
+  private writing: Promise<void> = Promise.resolve();
   private readonly doneFiles = new Map<string, JobSummary>();
   private readonly startedJobs = new Map<string, { jobId: string; connection: string; users: number }>();
   private readonly steps = new Set<StepType>();
@@ -98,7 +99,17 @@ export class RestoreJournal implements ImportJournal {
     return [...this.doneFiles.values()];
   }
 
-  async append(event: JournalEvent): Promise<void> {
+  /**
+   * Writes one event. Appends are serialized: both import slots journal at the same moments,
+   * and two puts racing for the same sequence number would fail the second ("already exists").
+   */
+  append(event: JournalEvent): Promise<void> {
+    const write = this.writing.then(() => this.write(event));
+    this.writing = write.catch(() => undefined);
+    return write;
+  }
+
+  private async write(event: JournalEvent): Promise<void> {
     const key = restoreJournalKey(this.prefix, this.tenant, this.restoreId, this.seq);
     const bytes = Buffer.from(`${JSON.stringify(event)}\n`);
     await this.storage.put(key, () => Readable.from([bytes]), { signal: this.signal, size: bytes.length, contentType: 'application/json' });
