@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { A0vaultError } from '../../core/errors.js';
 import { createSecretResolver, parseCloneMappings, prepareClone, sampleUsers, scrubUser, type CloneReport, type UsersMode as CloneUsersMode } from '../../clone/index.js';
 import type { PreparedTransforms, RestoreTransforms } from '../../restore/index.js';
+import { resolveConfigFlags } from '../config-flags.js';
 import { addRestoreOptions, runRestoreCommand, type RestoreFlags } from './restore.js';
 import type { CommandContext } from './index.js';
 
@@ -54,7 +55,8 @@ export function registerClone(program: Command, ctx: CommandContext): void {
     .option('--scrub-pii', 'pseudonymise emails, names, phone numbers, pictures and listed metadata (salt: A0VAULT_SCRUB_SALT)')
     .option('--dry-run', 'only print the plan')
     .option('--yes', 'do not ask for confirmation (required when not on a terminal)');
-  addRestoreOptions(cmd, { usersFlag: false }).action(async (ref: string, flags: CloneFlags) => {
+  addRestoreOptions(cmd, { usersFlag: false }).action(async (ref: string, raw: CloneFlags, command: Command) => {
+    const flags = resolveConfigFlags(command, raw);
     const mappings = parseCloneMappings(await readFile(flags.mappings, 'utf8'), flags.mappings);
     const usersMode = flags.users !== undefined ? parseCloneUsers(flags.users) : mappings.users.mode;
     const scrub = flags.scrubPii === true || mappings.users.scrubPii.enabled;

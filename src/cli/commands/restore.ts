@@ -20,6 +20,7 @@ import { loadSnapshot } from '../../restore/snapshot-state.js';
 import type { Plan, UsersMode } from '../../restore/types.js';
 import { openStorage } from '../../storage/registry.js';
 import { addIdentityOption, addOutputOptions, addStorageOptions, addTenantOptions, gcsEndpoint, parsePercent, parsePositive, progressFor, readCredentials, readIdentities, type IdentityFlags, type OutputFlags, type StorageFlags, type TenantFlags } from '../options.js';
+import { resolveConfigFlags } from '../config-flags.js';
 import { writeResult } from '../output/result.js';
 import { toolVersion } from '../version.js';
 import { createApi, createRestoreTarget, createStorage } from '../wiring.js';
@@ -107,7 +108,6 @@ export async function runRestoreCommand(ref: string, flags: RestoreFlags, ctx: C
     // validate the selection before any I/O
     const selection = { ...(flags.only ? { only: flags.only } : {}), ...(flags.exclude ? { exclude: flags.exclude } : {}), ...(flags.user ? { user: flags.user } : {}), ...(flags.connection ? { connection: flags.connection } : {}) };
     const resolved = resolveSelection(selection);
-    if (!flags.allowDelete && flags.maxDeletes > 0) throw new A0vaultError('usage', '--max-deletes only makes sense with --allow-delete');
     const savedPlan = flags.plan ? parsePlan(await readFile(flags.plan, 'utf8'), flags.plan) : undefined;
     const storage = createStorage(flags.from, { gcsEndpoint: gcsEndpoint(flags), progress });
     const entry = await resolveSnapshot(storage, ref, { tenant: flags.tenant, signal: ctx.signal });
@@ -185,8 +185,8 @@ export function registerRestoreCommands(program: Command, ctx: CommandContext): 
     .command('plan')
     .description('dry run: what restoring a snapshot into the target (AUTH0_* credentials) would change')
     .argument('<ref>', 'snapshot id, latest, or @<ISO date>');
-  addRestoreOptions(plan).action(async (ref: string, flags: RestoreFlags) => {
-    await runRestoreCommand(ref, flags, ctx, true, { command: 'plan' });
+  addRestoreOptions(plan).action(async (ref: string, raw: RestoreFlags, command: Command) => {
+    await runRestoreCommand(ref, resolveConfigFlags(command, raw), ctx, true, { command: 'plan' });
   });
 
   const restore = program
@@ -200,7 +200,8 @@ export function registerRestoreCommands(program: Command, ctx: CommandContext): 
     .option('--resume [restore-id]', 'finish an interrupted restore (default: the newest unfinished one)')
     .option('--state-dir <location>', 'where the journal and the restore record go (default: the snapshot location)')
     .option('--password-hashes <file>', 'NDJSON of password hashes from Auth0 support, merged into imported users')
-    .action(async (ref: string, flags: RestoreFlags) => {
+    .action(async (ref: string, raw: RestoreFlags, command: Command) => {
+      const flags = resolveConfigFlags(command, raw);
       await runRestoreCommand(ref, flags, ctx, flags.dryRun === true, { command: 'restore' });
     });
 }
