@@ -89,6 +89,7 @@ const MASKED = /^##[A-Za-z0-9_]+##$/;
 export function prepareDeployYaml(text: string, o: { keywordMappings: Record<string, unknown>; connection?: string }): { text: string; removed: string[] } {
   const doc = parseDocument(text);
   const removed: string[] = [];
+  const emptied = new Set<unknown>();
   visit(doc, {
     Pair(_key, pair, pathNodes) {
       if (!isScalar(pair.value) || typeof pair.value.value !== 'string' || !MASKED.test(pair.value.value)) return undefined;
@@ -96,7 +97,16 @@ export function prepareDeployYaml(text: string, o: { keywordMappings: Record<str
       if (Object.hasOwn(o.keywordMappings, keyword)) return undefined;
       const where = pathNodes.map((n) => (isScalar((n as { key?: unknown }).key) ? String(((n as { key: { value: unknown } }).key).value) : '')).filter(Boolean);
       removed.push([...where, isScalar(pair.key) ? String(pair.key.value) : '?'].join('.'));
+      emptied.add(pathNodes[pathNodes.length - 1]);
       return visit.REMOVE;
+    },
+  });
+  // a map left empty by the removal (`credentials: {}`) would be sent as an empty object and
+  // could clear the target's value: drop the key instead, so the target keeps it
+  visit(doc, {
+    Pair(_key, pair) {
+      const value = pair.value as { items?: unknown[] } | null;
+      return emptied.has(value) && value?.items?.length === 0 ? visit.REMOVE : undefined;
     },
   });
   if (o.connection !== undefined) {

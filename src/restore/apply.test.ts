@@ -1,0 +1,40 @@
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { prepareDeployYaml } from './apply.js';
+
+const YAML = [
+  'connections:',
+  '  - name: google-oauth2',
+  '    strategy: google-oauth2',
+  '    options:',
+  '      client_id: abc',
+  "      client_secret: '##CONNECTIONS_GOOGLE_OAUTH2_SECRET##'",
+  '  - name: github',
+  '    options:',
+  "      client_secret: '##CONNECTIONS_GITHUB_SECRET##'",
+  'databases:',
+  '  - name: Username-Password-Authentication',
+  '  - name: customers',
+  'emailProvider:',
+  '  credentials:',
+  "    smtp_pass: '##SMTP_PASS##'",
+  '  default_from_address: no-reply@example.com',
+].join('\n');
+
+describe('prepareDeployYaml', () => {
+  it('removes masked secrets that no keyword mapping fills, so deploy-cli never writes a placeholder over a real secret', () => {
+    const r = prepareDeployYaml(YAML, { keywordMappings: { CONNECTIONS_GITHUB_SECRET: 'x' } });
+    const doc = parse(r.text) as { connections: { options: Record<string, unknown> }[]; emailProvider: Record<string, unknown> };
+    expect(doc.connections[0]?.options).toEqual({ client_id: 'abc' });
+    expect(doc.connections[1]?.options).toEqual({ client_secret: '##CONNECTIONS_GITHUB_SECRET##' });
+    expect(doc.emailProvider).toEqual({ default_from_address: 'no-reply@example.com' });
+    expect(r.removed.sort()).toEqual(['connections.options.client_secret', 'emailProvider.credentials.smtp_pass']);
+  });
+
+  it('keeps only the selected connection with --connection', () => {
+    const r = prepareDeployYaml(YAML, { keywordMappings: {}, connection: 'customers' });
+    const doc = parse(r.text) as { connections: unknown[]; databases: { name: string }[] };
+    expect(doc.connections).toEqual([]);
+    expect(doc.databases.map((d) => d.name)).toEqual(['customers']);
+  });
+});
