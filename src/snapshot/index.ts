@@ -170,12 +170,16 @@ async function* countWhilePassing(source: AsyncIterable<Buffer>, counter: UserCo
     progress.emit({ type: 'progress', phase: 'users download', done: bytes, unit: 'bytes' });
     return chunk;
   };
-  for await (const chunk of source) {
-    pending.push(chunk);
-    pendingBytes += chunk.length;
-    if (pendingBytes >= COALESCE_BYTES) yield await flush();
+  try {
+    for await (const chunk of source) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= COALESCE_BYTES) yield await flush();
+    }
+    if (pendingBytes > 0) yield await flush();
+    // finish counting before the entry ends, so the writer's records() sees the final total
+    await counter.finish();
+  } finally {
+    counter.close();
   }
-  if (pendingBytes > 0) yield await flush();
-  // finish counting before the entry ends, so the writer's records() sees the final total
-  await counter.finish();
 }

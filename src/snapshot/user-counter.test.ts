@@ -1,16 +1,25 @@
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { UserCounter } from './user-counter.js';
 
+let inline = false;
+
 async function countOf(lines: string[], piece = 7, trailer = '\n'): Promise<UserCounter['counts']> {
-  const counter = new UserCounter();
+  const counter = new UserCounter({ inline });
   const gz = gzipSync(lines.join('\n') + trailer);
   // feed in odd-sized pieces so lines straddle chunk boundaries
   for (let i = 0; i < gz.length; i += piece) await counter.tap(gz.subarray(i, i + piece));
   return counter.finish();
 }
 
-describe('UserCounter', () => {
+describe.each([
+  { mode: 'in a worker thread', inline: false },
+  { mode: 'inline', inline: true },
+])('UserCounter ($mode)', (mode) => {
+  beforeEach(() => {
+    inline = mode.inline;
+  });
+
   it('counts users per connection of the first identity, and non-database users', async () => {
     const counts = await countOf([
       JSON.stringify({ user_id: 'auth0|1', user_metadata: { connection: 'decoy' }, identities: [{ provider: 'auth0', connection: 'db', user_id: '1' }] }),
@@ -50,8 +59,28 @@ describe('UserCounter', () => {
   });
 
   it('reports bytes that are not gzip', async () => {
-    const counter = new UserCounter();
+    const counter = new UserCounter({ inline });
     await counter.tap(Buffer.from('plain text, not gzip'));
     await expect(counter.finish()).rejects.toThrow(/not valid gzip/);
+  });
+});
+
+describe('UserCounter worker', () => {
+  it('bounds the compressed bytes waiting for the worker, scans 32 MiB of users without a provider field (absent needles must not rescan each line), and close() stops it early', async () => {
+    const counter = new UserCounter();
+    const line = '{"identities":[{"connection":"db"}]}\n';
+    const users = Math.floor((32 * 1024 * 1024) / line.length);
+    const gz = gzipSync(line.repeat(users));
+    let maxQueued = 0;
+    for (let i = 0; i < gz.length; i += 64 * 1024) {
+      await counter.tap(gz.subarray(i, i + 64 * 1024));
+      maxQueued = Math.max(maxQueued, (counter as unknown as { queued: number }).queued);
+    }
+    expect(maxQueued).toBeLessThanOrEqual(4 * 1024 * 1024 + 64 * 1024);
+    expect((await counter.finish()).byConnection).toEqual({ db: users });
+    const early = new UserCounter();
+    await early.tap(gz.subarray(0, 1000));
+    early.close();
+    await expect(early.finish()).rejects.toThrow(/worker failed/);
   });
 });
