@@ -7,11 +7,13 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ManagementClient } from 'auth0';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../emulator/server.js';
 import { runCli, tenantEnv } from './cli.js';
 
 const USERS = 300;
+const CANARY_HASH = '$2b$10$CANARYa0vaultCANARYa0vaultCANARYa0vaultCANARYa0v';
 
 interface PlanOut {
   summary: { changes: number; creates: number; updates: number; deletes: number };
@@ -58,15 +60,20 @@ describe('a0vault plan / restore', () => {
     const p = await runCli(['plan', snapshotId, '--from', dir, '--to-other-tenant', '--json', '--progress', 'none', '--out', planFile], tenantEnv(target));
     expect(p.code, p.stderr).toBe(0);
     const plan = JSON.parse(p.stdout) as PlanOut;
-    console.log(new Date().toISOString(), 'planned');
     expect(JSON.parse(await readFile(planFile, 'utf8'))).toEqual(plan);
     expect(plan.users.insert).toBeGreaterThan(0);
     expect(plan.config.roles?.create.length).toBeGreaterThan(0);
     expect(plan.memberships.roleMembers.add).toBeGreaterThan(0);
 
-    const r = await runCli(['restore', snapshotId, '--from', dir, '--to-other-tenant', '--yes', '--plan', planFile, '--json', '--progress', 'none'], tenantEnv(target));
+    // password hashes from "Auth0 support", keyed by email: a canary that must reach no output
+    const mgmt = new ManagementClient({ domain: source.domain, clientId: source.clientId, clientSecret: source.clientSecret });
+    const some = (await mgmt.users.list({ per_page: 5, page: 0, q: 'identities.connection:"Username-Password-Authentication"' })).data;
+    const hashesFile = path.join(dir, 'hashes.ndjson');
+    await writeFile(hashesFile, some.map((u, i) => JSON.stringify({ _id: { $oid: `x${i}` }, email: u.email, passwordHash: `${CANARY_HASH}${i}` })).join('\n'));
+    const r = await runCli(['restore', snapshotId, '--from', dir, '--to-other-tenant', '--yes', '--plan', planFile, '--password-hashes', hashesFile, '--json', '--progress', 'json'], tenantEnv(target));
     expect(r.code, r.stderr).toBe(0);
-    console.log(new Date().toISOString(), 'restored', r.stdout.slice(0, 3000));
+    expect(`${r.stdout}${r.stderr}`).not.toContain(CANARY_HASH);
+    expect(`${r.stdout}${r.stderr}`).not.toContain(target.clientSecret);
     const out = JSON.parse(r.stdout) as { outcome: string; counts: Record<string, { inserted: number; failed: number }>; recordKey: string };
     expect(out.outcome).toBe('completed');
     const imported = Object.entries(out.counts).filter(([k]) => k.startsWith('users:')).reduce((n, [, c]) => n + c.inserted, 0);
@@ -74,6 +81,7 @@ describe('a0vault plan / restore', () => {
     const record = JSON.parse(await readFile(path.join(dir, out.recordKey), 'utf8')) as { outcome: string; target: string; planSha256: string };
     expect(record.outcome).toBe('completed');
     expect(record.target).toBe(target.domain);
+    expect(JSON.stringify(record)).not.toContain(CANARY_HASH);
 
     const again = await runCli(['plan', snapshotId, '--from', dir, '--to-other-tenant', '--json', '--progress', 'none'], tenantEnv(target));
     expect(again.code, again.stderr).toBe(0);

@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import { Option, type Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import { systemClock } from '../../core/abort.js';
 import { A0vaultError, SafetyError } from '../../core/errors.js';
 import { assertScopes, doctor } from '../../auth0/doctor.js';
@@ -46,6 +47,7 @@ export interface RestoreFlags extends OutputFlags, StorageFlags, TenantFlags, Id
   resume?: string | boolean;
   stateDir?: string;
   passwordHashes?: string;
+  keywordMappings?: string;
 }
 
 const list = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -122,6 +124,7 @@ export async function runRestoreCommand(ref: string, flags: RestoreFlags, ctx: C
     if (!dryRun && !flags.yes && !interactive) throw new SafetyError('not a terminal, so no confirmation can be asked: pass --yes to apply the restore');
     const passwordHashes = flags.passwordHashes ? await loadPasswordHashes(createReadStream(flags.passwordHashes), ctx.signal, flags.passwordHashes) : undefined;
     const tool = { name: 'a0vault', version: toolVersion() };
+    const transforms = extras.transforms ?? (flags.keywordMappings ? await keywordMappingsTransform(flags.keywordMappings) : undefined);
     const identities = readIdentities(flags);
     const result = await runRestore({
       storage,
@@ -139,7 +142,7 @@ export async function runRestoreCommand(ref: string, flags: RestoreFlags, ctx: C
       ...(savedPlan ? { savedPlan } : {}),
       ...(flags.resume !== undefined && flags.resume !== false ? { resume: flags.resume === true ? 'latest' : flags.resume } : {}),
       ...(!dryRun && !flags.yes ? { confirm: confirmOnTty } : {}),
-      ...(extras.transforms ? { transforms: extras.transforms } : {}),
+      ...(transforms ? { transforms } : {}),
       ...(passwordHashes ? { passwordHashes } : {}),
       ...(flags.stateDir ? { stateStorage: openStorage(flags.stateDir, { cwd: process.cwd() }) } : {}),
       clock: systemClock,
@@ -163,6 +166,22 @@ export async function runRestoreCommand(ref: string, flags: RestoreFlags, ctx: C
   } finally {
     progress.stop();
   }
+}
+
+/** `--keyword-mappings <file>`: values for deploy-cli's ##KEY## / @@KEY@@ placeholders (a mapping of strings or string arrays). */
+async function keywordMappingsTransform(file: string): Promise<RestoreTransforms> {
+  let value: unknown;
+  try {
+    value = parseYaml(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new A0vaultError('usage', `${file} is not JSON or YAML`, { cause: err instanceof Error ? new Error(err.name) : undefined });
+  }
+  const ok = (v: unknown) => typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.values(value).every(ok)) {
+    throw new A0vaultError('usage', `${file} must map keyword names to strings or lists of strings`);
+  }
+  const keywordMappings = value as Record<string, string | string[]>;
+  return () => Promise.resolve({ keywordMappings });
 }
 
 function renderOutcome(r: RestoreResult): string {
@@ -200,6 +219,7 @@ export function registerRestoreCommands(program: Command, ctx: CommandContext): 
     .option('--resume [restore-id]', 'finish an interrupted restore (default: the newest unfinished one)')
     .option('--state-dir <location>', 'where the journal and the restore record go (default: the snapshot location)')
     .option('--password-hashes <file>', 'NDJSON of password hashes from Auth0 support, merged into imported users')
+    .option('--keyword-mappings <file>', 'JSON/YAML object of deploy-cli keyword values (##KEY## placeholders, e.g. masked secrets); never printed')
     .action(async (ref: string, raw: RestoreFlags, command: Command) => {
       const flags = resolveConfigFlags(command, raw);
       await runRestoreCommand(ref, flags, ctx, flags.dryRun === true, { command: 'restore' });
