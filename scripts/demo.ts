@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   let source: SpawnedEmulator | undefined;
   let target: SpawnedEmulator | undefined;
   try {
-    [source, target] = await Promise.all([spawnEmulator(['--seed', 'demo']), spawnEmulator(['--seed', 'empty', '--import-rate', '5000', '--job-latency', '200'])]);
+    [source, target] = await Promise.all([spawnEmulator(['--seed', 'demo', '--job-latency', '200']), spawnEmulator(['--seed', 'empty', '--import-rate', '5000', '--job-latency', '200'])]);
     const env = tenantEnv(source.info);
     const targetEnv = tenantEnv(target.info);
     process.stdout.write(`Demo tenant at https://${source.info.domain}, empty tenant at https://${target.info.domain} (admin view: …/__emulator/state)\n`);
