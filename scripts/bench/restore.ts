@@ -9,7 +9,7 @@
  *   2,000 objects ÷ deploy-cli's own dry run of the same config on the same tenant.
  * Writes scripts/bench/out/restore.json (merged with what is there, per part).
  *
- *   npx tsx scripts/bench/restore.ts [--part users|cli|config|all] [--users 1000000] [--rate 2000] [--objects 2000] [--runs 3] [--cli-users 100000]
+ *   npx tsx scripts/bench/restore.ts [--part users|cli|config|all] [--users 1000000] [--rate 1000] [--objects 2000] [--runs 3] [--cli-users 100000]
  *
  * The cli and config parts run the BUILT CLI (dist/): `npm run build` first.
  */
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     options: {
       part: { type: 'string', default: 'all' },
       users: { type: 'string', default: '1000000' },
-      rate: { type: 'string', default: '2000' },
+      rate: { type: 'string', default: '1000' },
       objects: { type: 'string', default: '2000' },
       runs: { type: 'string', default: '3' },
       'cli-users': { type: 'string', default: '100000' },
