@@ -60,6 +60,8 @@ export interface PreparedTransforms {
   keywordMappings?: Record<string, string | string[]>;
   /** Per exported user record; undefined leaves the user out. */
   user?(record: Record<string, unknown>): Record<string, unknown> | undefined;
+  /** Per membership record (role member or organization member); undefined leaves it out. */
+  membership?(record: Record<string, unknown>): Record<string, unknown> | undefined;
 }
 
 /** Computes the transforms from the opened snapshot (e.g. a deterministic user sample). */
@@ -122,18 +124,23 @@ function transformed(snapshot: LoadedSnapshot, t: PreparedTransforms | undefined
     const others = new Map([...files].filter(([k]) => k !== 'tenant.yaml'));
     config = inlineFiles((parseYaml(files.get('tenant.yaml') ?? '') ?? {}) as Record<string, unknown>, others);
   }
-  const userFn = t.user;
-  const users = userFn
-    ? () => ({
-        async *[Symbol.asyncIterator]() {
-          for await (const r of snapshot.users()) {
-            const out = r !== null && typeof r === 'object' ? userFn(r as Record<string, unknown>) : undefined;
-            if (out) yield out;
-          }
-        },
-      })
-    : () => snapshot.users();
-  return { snapshot: { ...snapshot, config, configFiles: files, users }, files, keywordMappings: t.keywordMappings ?? {} };
+  const users = mapped(() => snapshot.users(), t.user);
+  const roleMembers = mapped(() => snapshot.roleMembers(), t.membership);
+  const organizationMembers = mapped(() => snapshot.organizationMembers(), t.membership);
+  return { snapshot: { ...snapshot, config, configFiles: files, users, roleMembers, organizationMembers }, files, keywordMappings: t.keywordMappings ?? {} };
+}
+
+/** A fresh iteration of `records()` through `fn` (records it maps to undefined are left out). */
+function mapped(records: () => AsyncIterable<unknown>, fn: ((record: Record<string, unknown>) => Record<string, unknown> | undefined) | undefined): () => AsyncIterable<unknown> {
+  if (!fn) return records;
+  return () => ({
+    async *[Symbol.asyncIterator]() {
+      for await (const r of records()) {
+        const out = r !== null && typeof r === 'object' ? fn(r as Record<string, unknown>) : undefined;
+        if (out) yield out;
+      }
+    },
+  });
 }
 
 /** Grants to the snapshot tenant's Management API name the target's instead (tenant-audience.ts). */

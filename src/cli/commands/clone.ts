@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { A0vaultError } from '../../core/errors.js';
-import { createSecretResolver, parseCloneMappings, prepareClone, sampleUsers, scrubUser, type CloneReport, type UsersMode as CloneUsersMode } from '../../clone/index.js';
+import { createSecretResolver, parseCloneMappings, prepareClone, sampleUsers, scrubMembership, scrubUser, type CloneReport, type UsersMode as CloneUsersMode } from '../../clone/index.js';
 import type { PreparedTransforms, RestoreTransforms } from '../../restore/index.js';
 import { resolveConfigFlags } from '../config-flags.js';
 import { addRestoreOptions, runRestoreCommand, type RestoreFlags } from './restore.js';
@@ -76,6 +76,12 @@ export function registerClone(program: Command, ctx: CommandContext): void {
         user: (record) => {
           if (keep && !keep.has(String(record.user_id))) return undefined;
           return scrub ? scrubUser(record, { salt, metadataFields: mappings.users.scrubPii.metadataFields }) : record;
+        },
+        // memberships of sampled users only (the others' users are not in the target: 404s);
+        // their e-mail pseudonymised like the user's, so a lookup by e-mail still matches
+        membership: (record) => {
+          if (keep && !keep.has(String(record.user_id))) return undefined;
+          return scrub ? scrubMembership(record, { salt }) : record;
         },
       };
     };
