@@ -31,6 +31,26 @@ describe('prepareDeployYaml', () => {
     expect(r.removed.sort()).toEqual(['connections.options.client_secret', 'emailProvider.credentials.smtp_pass']);
   });
 
+  it('leaves out a log stream the restore would create without its masked sink secret, keeps one it updates', () => {
+    const yaml = [
+      'logStreams:',
+      '  - name: Datadog',
+      '    type: datadog',
+      '    sink:',
+      "      datadogApiKey: '##LOGSTREAMS_DATADOG_SECRET##'",
+      '      datadogRegion: us',
+      '  - name: Existing',
+      '    type: datadog',
+      '    sink:',
+      "      datadogApiKey: '##LOGSTREAMS_DATADOG_SECRET##'",
+    ].join('\n');
+    const r = prepareDeployYaml(yaml, { keywordMappings: {}, created: { logStreams: new Set(['Datadog']) } });
+    expect(r.skipped).toEqual([{ type: 'logStreams', name: 'Datadog' }]);
+    expect((parse(r.text) as { logStreams: { name: string }[] }).logStreams.map((l) => l.name)).toEqual(['Existing']);
+    const mapped = prepareDeployYaml(yaml, { keywordMappings: { LOGSTREAMS_DATADOG_SECRET: 'k' }, created: { logStreams: new Set(['Datadog']) } });
+    expect(mapped.skipped).toEqual([]);
+  });
+
   it('keeps only the selected connection with --connection', () => {
     const r = prepareDeployYaml(YAML, { keywordMappings: {}, connection: 'customers' });
     const doc = parse(r.text) as { connections: unknown[]; databases: { name: string }[] };

@@ -21,6 +21,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseDocument, isScalar, visit } from 'yaml';
+import { objectKey } from './config-diff.js';
 import { throwIfAborted } from '../core/abort.js';
 import { silentProgress, type ProgressReporter } from '../core/progress.js';
 import type { ManagementApi } from '../auth0/client.js';
@@ -82,14 +83,25 @@ export interface ApplyResult {
 
 const MASKED = /^##[A-Za-z0-9_]+##$/;
 
+/** Types whose objects cannot be created without their secret (a Datadog log stream needs its API key). */
+export const SECRET_REQUIRED_ON_CREATE: ReadonlySet<string> = new Set(['logStreams']);
+
 /**
  * tenant.yaml without masked secrets that no keyword mapping fills (see the top of this file),
- * and, for `--connection`, without the other connections. Returns the text and the removed paths.
+ * and, for `--connection`, without the other connections. An object of SECRET_REQUIRED_ON_CREATE
+ * that lost a secret and that the restore would create (`created`: names per type) is left out
+ * whole: Auth0 would refuse it, and deploy-cli would stop the whole deploy there.
+ * Returns the text, the removed paths and the objects left out.
  */
-export function prepareDeployYaml(text: string, o: { keywordMappings: Record<string, unknown>; connection?: string }): { text: string; removed: string[] } {
+export function prepareDeployYaml(
+  text: string,
+  o: { keywordMappings: Record<string, unknown>; connection?: string; created?: Record<string, ReadonlySet<string>> },
+): { text: string; removed: string[]; skipped: { type: string; name: string }[] } {
   const doc = parseDocument(text);
   const removed: string[] = [];
+  const skipped: { type: string; name: string }[] = [];
   const emptied = new Set<unknown>();
+  const lostSecret = new Map<unknown, string>(); // top-level list item → its type
   visit(doc, {
     Pair(_key, pair, pathNodes) {
       if (!isScalar(pair.value) || typeof pair.value.value !== 'string' || !MASKED.test(pair.value.value)) return undefined;
@@ -98,9 +110,19 @@ export function prepareDeployYaml(text: string, o: { keywordMappings: Record<str
       const where = pathNodes.map((n) => (isScalar((n as { key?: unknown }).key) ? String(((n as { key: { value: unknown } }).key).value) : '')).filter(Boolean);
       removed.push([...where, isScalar(pair.key) ? String(pair.key.value) : '?'].join('.'));
       emptied.add(pathNodes[pathNodes.length - 1]);
+      // path: Document, root map, Pair(type), list, item map, …
+      const top = pathNodes[2] as { key?: unknown } | undefined;
+      if (isScalar(top?.key) && pathNodes[4] !== undefined) lostSecret.set(pathNodes[4], String(top.key.value));
       return visit.REMOVE;
     },
   });
+  for (const [item, type] of lostSecret) {
+    const name = (item as { get?: (k: string) => unknown }).get?.('name');
+    if (!SECRET_REQUIRED_ON_CREATE.has(type) || typeof name !== 'string' || !o.created?.[type]?.has(name)) continue;
+    const list = doc.get(type) as { items?: unknown[] } | undefined;
+    if (list?.items) list.items = list.items.filter((x) => x !== item);
+    skipped.push({ type, name });
+  }
   // a map left empty by the removal (`credentials: {}`) would be sent as an empty object and
   // could clear the target's value: drop the key instead, so the target keeps it
   visit(doc, {
@@ -116,7 +138,7 @@ export function prepareDeployYaml(text: string, o: { keywordMappings: Record<str
       list.items = list.items.filter((item) => (item as { get?: (k: string) => unknown }).get?.('name') === o.connection);
     }
   }
-  return { text: doc.toString(), removed };
+  return { text: doc.toString(), removed, skipped };
 }
 
 function configChanges(plan: Plan): number {
@@ -129,6 +151,7 @@ async function applyConfig(o: ApplyOptions): Promise<boolean> {
   if (configChanges(plan) === 0) return false;
   const mappings = o.keywordMappings ?? {};
   const dir = await mkdtemp(path.join(o.tmpRoot ?? tmpdir(), 'a0vault-deploy-'));
+  const skippedCount = new Map<string, number>();
   try {
     for (const [rel, text] of o.configFiles) {
       const problem = entryPathProblem(configEntryPath(rel));
@@ -137,8 +160,14 @@ async function applyConfig(o: ApplyOptions): Promise<boolean> {
       await mkdir(path.dirname(file), { recursive: true });
       let body = text;
       if (rel === 'tenant.yaml') {
-        const prepared = prepareDeployYaml(text, { keywordMappings: mappings, ...(plan.selection.connection !== undefined ? { connection: plan.selection.connection } : {}) });
+        const created = Object.fromEntries(Object.entries(plan.config).map(([type, d]) => [type, new Set(d.create.map((c) => objectKey(type, c)).filter((n): n is string => n !== undefined))]));
+        const prepared = prepareDeployYaml(text, { keywordMappings: mappings, created, ...(plan.selection.connection !== undefined ? { connection: plan.selection.connection } : {}) });
         body = prepared.text;
+        for (const x of prepared.skipped) {
+          skippedCount.set(x.type, (skippedCount.get(x.type) ?? 0) + 1);
+          o.report.count(`config:${x.type}`, { failed: 1 });
+          o.report.itemError({ type: `config:${x.type}`, item: x.name, codes: ['SECRET_MASKED'], message: `not created: its secret is masked in the snapshot; give it with --keyword-mappings` });
+        }
         if (prepared.removed.length > 0) {
           o.report.warn('config', `${prepared.removed.length} masked secret(s) were not sent (the target keeps its value; new objects lack it): ${prepared.removed.join(', ')}`, { fields: prepared.removed });
         }
@@ -152,7 +181,8 @@ async function applyConfig(o: ApplyOptions): Promise<boolean> {
     const allowDelete = plan.options.allowDelete && plan.selection.connection === undefined;
     await o.deployer.deploy({ inputFile: path.join(dir, 'tenant.yaml'), ...(includedOnly ? { includedOnly } : {}), allowDelete, keywordMappings: mappings, signal: o.signal });
     for (const [type, d] of Object.entries(plan.config)) {
-      o.report.count(`config:${type}`, { inserted: d.create.length, updated: d.update.length });
+      const notCreated = skippedCount.get(type) ?? 0;
+      o.report.count(`config:${type}`, { inserted: d.create.length - notCreated, updated: d.update.length });
     }
     return true;
   } finally {

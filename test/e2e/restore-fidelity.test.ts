@@ -7,9 +7,11 @@
  *
  * The expected user and membership differences are computed here from A itself (the users a
  * bulk import cannot create, and their memberships), not taken from the tool under test.
+ * Masked secrets get stand-in values through --keyword-mappings, as an operator restoring into
+ * a new tenant supplies them (a Datadog log stream cannot be created without its key).
  */
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +95,21 @@ async function addUsersAndMemberships(emu: RunningEmulator, count: number): Prom
   }
 }
 
+/** A keyword-mappings file with a stand-in value for every masked secret of snapshot A (as an operator restoring into a new tenant supplies them). */
+async function secretsFile(dir: string, snapshotId: string): Promise<string> {
+  const storage = new LocalBackend({ root: dir });
+  const entry = await resolveSnapshot(storage, snapshotId, { signal: AbortSignal.timeout(60_000) });
+  const a = await loadSnapshot(storage, entry.manifestKey, AbortSignal.timeout(120_000));
+  try {
+    const keywords = new Set([...(a.configFiles.get('tenant.yaml') ?? '').matchAll(/##([A-Za-z0-9_]+)##/g)].map((m) => m[1] as string));
+    const file = path.join(dir, `secrets-${snapshotId}.json`);
+    await writeFile(file, JSON.stringify(Object.fromEntries([...keywords].map((k) => [k, `stand-in-${k.toLowerCase()}`]))));
+    return file;
+  } finally {
+    a.close();
+  }
+}
+
 async function snapshotOf(emu: RunningEmulator, dir: string): Promise<string> {
   const r = await runCli(['snapshot', '--to', dir, '--json', '--progress', 'none'], tenantEnv(emu));
   expect(r.code, r.stderr).toBe(0);
@@ -103,7 +120,7 @@ async function checkFidelity(source: RunningEmulator, dir: string): Promise<void
   const target = await startEmulator({ seed: 'empty', importRate: 5000, jobLatencyMs: 50 });
   try {
     const a = await snapshotOf(source, dir);
-    const restore = await runCli(['restore', a, '--from', dir, '--to-other-tenant', '--yes', '--json', '--progress', 'none'], tenantEnv(target));
+    const restore = await runCli(['restore', a, '--from', dir, '--to-other-tenant', '--yes', '--keyword-mappings', await secretsFile(dir, a), '--json', '--progress', 'none'], tenantEnv(target));
     expect(restore.code, `${restore.stderr}\n${restore.stdout.slice(0, 4000)}`).toBe(0);
     expect((JSON.parse(restore.stdout) as { outcome: string }).outcome).toBe('completed');
     const b = await snapshotOf(target, dir);
