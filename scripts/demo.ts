@@ -27,7 +27,9 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | n
 
 async function step(title: string, args: string[], env: NodeJS.ProcessEnv, o: { quiet?: boolean; codes?: number[] } = {}): Promise<string> {
   process.stdout.write(`\n$ a0vault ${args.join(' ')}\n`);
+  const t0 = Date.now();
   const r = await run(args, env);
+  process.stdout.write(`(${title}: ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
   if (!(o.codes ?? [0]).includes(r.code ?? -1)) throw new Error(`${title} failed with exit code ${String(r.code)}`);
   if (!o.quiet) process.stdout.write(r.stdout);
   return r.stdout;
@@ -40,7 +42,7 @@ function tenantEnv(info: SpawnedEmulator['info']): NodeJS.ProcessEnv {
 async function main(): Promise<void> {
   if (!existsSync(cli)) throw new Error('dist/cli/main.js is missing: run `npm install` (it builds) first');
   const started = Date.now();
-  process.stdout.write('Starting a tenant emulator with the demo tenant (HTTPS on 127.0.0.1)…\n');
+  process.stdout.write('Starting two tenant emulators, the demo tenant and an empty one (HTTPS on 127.0.0.1)…\n');
   let source: SpawnedEmulator | undefined;
   let target: SpawnedEmulator | undefined;
   try {
@@ -53,7 +55,9 @@ async function main(): Promise<void> {
     await step('verify', ['verify', 'latest', '--from', location, '--progress', 'none'], env);
     const planFile = path.join(location, 'demo-plan.json');
     const planText = await step('plan', ['plan', 'latest', '--from', location, '--tenant', source.info.domain, '--to-other-tenant', '--out', planFile, '--progress', 'none'], targetEnv, { quiet: true });
-    process.stdout.write(`${planText.split('\n').slice(0, 24).join('\n')}\n  … (the whole plan: ${path.relative(process.cwd(), planFile)})\n`);
+    // the summary table without the types that have nothing at all, then the totals
+    const planLines = planText.split('\n').filter((l) => !/^\S+(\s+0){5}$/.test(l));
+    process.stdout.write(`${planLines.slice(0, 28).join('\n')}\n  … (the whole plan: ${path.relative(process.cwd(), planFile)})\n`);
     const restored = await step('restore', ['restore', 'latest', '--from', location, '--tenant', source.info.domain, '--to-other-tenant', '--plan', planFile, '--yes', '--progress', 'none'], targetEnv, { quiet: true, codes: [0, 3] });
     process.stdout.write(`${restored.split('\n').filter((l) => !/: 0 created, 0 updated, 0 failed$/.test(l)).join('\n')}\n`);
     const diff = await step('diff', ['diff', 'latest', 'live', '--from', location, '--tenant', source.info.domain, '--progress', 'none'], targetEnv, { quiet: true });

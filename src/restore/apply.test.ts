@@ -31,7 +31,7 @@ describe('prepareDeployYaml', () => {
     expect(r.removed.sort()).toEqual(['connections.options.client_secret', 'emailProvider.credentials.smtp_pass']);
   });
 
-  it('leaves out a log stream the restore would create without its masked sink secret, keeps one it updates', () => {
+  it('leaves out a log stream the restore would create without its required sink secret; keeps one it updates and one whose secret is optional', () => {
     const yaml = [
       'logStreams:',
       '  - name: Datadog',
@@ -43,10 +43,15 @@ describe('prepareDeployYaml', () => {
       '    type: datadog',
       '    sink:',
       "      datadogApiKey: '##LOGSTREAMS_DATADOG_SECRET##'",
+      '  - name: Webhook',
+      '    type: http',
+      '    sink:',
+      "      httpAuthorization: '##LOGSTREAMS_HTTP_SECRET##'",
+      '      httpEndpoint: https://example.com/logs',
     ].join('\n');
-    const r = prepareDeployYaml(yaml, { keywordMappings: {}, created: { logStreams: new Set(['Datadog']) } });
+    const r = prepareDeployYaml(yaml, { keywordMappings: {}, created: { logStreams: new Set(['Datadog', 'Webhook']) } });
     expect(r.skipped).toEqual([{ type: 'logStreams', name: 'Datadog' }]);
-    expect((parse(r.text) as { logStreams: { name: string }[] }).logStreams.map((l) => l.name)).toEqual(['Existing']);
+    expect((parse(r.text) as { logStreams: { name: string }[] }).logStreams.map((l) => l.name)).toEqual(['Existing', 'Webhook']);
     const mapped = prepareDeployYaml(yaml, { keywordMappings: { LOGSTREAMS_DATADOG_SECRET: 'k' }, created: { logStreams: new Set(['Datadog']) } });
     expect(mapped.skipped).toEqual([]);
   });

@@ -83,8 +83,13 @@ export interface ApplyResult {
 
 const MASKED = /^##[A-Za-z0-9_]+##$/;
 
-/** Types whose objects cannot be created without their secret (a Datadog log stream needs its API key). */
-export const SECRET_REQUIRED_ON_CREATE: ReadonlySet<string> = new Set(['logStreams']);
+/**
+ * Secrets an object cannot be created without, per type (Auth0 log stream sinks: a Datadog
+ * stream needs its API key, Splunk its token…; an HTTP stream's authorization is optional).
+ */
+export const SECRET_REQUIRED_ON_CREATE: Readonly<Record<string, ReadonlySet<string>>> = {
+  logStreams: new Set(['datadogApiKey', 'splunkToken', 'segmentWriteKey', 'mixpanelServiceAccountPassword']),
+};
 
 /**
  * tenant.yaml without masked secrets that no keyword mapping fills (see the top of this file),
@@ -112,13 +117,15 @@ export function prepareDeployYaml(
       emptied.add(pathNodes[pathNodes.length - 1]);
       // path: Document, root map, Pair(type), list, item map, …
       const top = pathNodes[2] as { key?: unknown } | undefined;
-      if (isScalar(top?.key) && pathNodes[4] !== undefined) lostSecret.set(pathNodes[4], String(top.key.value));
+      const type = isScalar(top?.key) ? String(top.key.value) : '';
+      const field = isScalar(pair.key) ? String(pair.key.value) : '';
+      if (SECRET_REQUIRED_ON_CREATE[type]?.has(field) && pathNodes[4] !== undefined) lostSecret.set(pathNodes[4], type);
       return visit.REMOVE;
     },
   });
   for (const [item, type] of lostSecret) {
     const name = (item as { get?: (k: string) => unknown }).get?.('name');
-    if (!SECRET_REQUIRED_ON_CREATE.has(type) || typeof name !== 'string' || !o.created?.[type]?.has(name)) continue;
+    if (typeof name !== 'string' || !o.created?.[type]?.has(name)) continue;
     const list = doc.get(type) as { items?: unknown[] } | undefined;
     if (list?.items) list.items = list.items.filter((x) => x !== item);
     skipped.push({ type, name });
