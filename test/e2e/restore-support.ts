@@ -5,7 +5,7 @@
  * into names/user_ids so two tenants can be compared.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -131,4 +131,21 @@ export function duplicates(values: string[]): string[] {
   const twice = new Set<string>();
   for (const v of values) (seen.has(v) ? twice : seen).add(v);
   return [...twice];
+}
+
+/**
+ * A keyword-mappings file with a stand-in value for every masked secret (`##KEY##`) of the
+ * snapshot's tenant.yaml, as an operator restoring into a new tenant supplies them.
+ */
+export async function standInSecrets(dir: string, manifestKey: string, out: string): Promise<string> {
+  const { LocalBackend } = await import('../../src/storage/local.js');
+  const { loadSnapshot } = await import('../../src/restore/snapshot-state.js');
+  const snapshot = await loadSnapshot(new LocalBackend({ root: dir }), manifestKey, AbortSignal.timeout(120_000));
+  try {
+    const keywords = new Set([...(snapshot.configFiles.get('tenant.yaml') ?? '').matchAll(/##([A-Za-z0-9_]+)##/g)].map((m) => String(m[1])));
+    await writeFile(out, JSON.stringify(Object.fromEntries([...keywords].map((k) => [k, `stand-in-${k.toLowerCase()}`]))));
+    return out;
+  } finally {
+    snapshot.close();
+  }
 }
