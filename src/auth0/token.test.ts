@@ -30,6 +30,17 @@ describe('ClientCredentialsTokens', () => {
     expect(fake.tokenCalls).toHaveLength(2);
   });
 
+  it('renews a short-lived token half-way, not on every call (skew capped at half the lifetime)', async () => {
+    const { clock, fake, tokens } = setup(100); // 100 s tokens, skewMs 60 s
+    expect(await tokens.token(signal())).toBe('t1');
+    await clock.advance(49_000);
+    expect(await tokens.token(signal())).toBe('t1');
+    await clock.advance(2_000);
+    expect(await tokens.token(signal())).toBe('t2');
+    expect(await tokens.token(signal())).toBe('t2');
+    expect(fake.tokenCalls).toHaveLength(2);
+  });
+
   it('shares one fetch between concurrent callers and parses scopes', async () => {
     const { fake, tokens } = setup();
     const got = await Promise.all([tokens.token(signal()), tokens.token(signal()), tokens.token(signal())]);

@@ -39,6 +39,8 @@ export interface ClientCredentialsOptions {
 interface Cached {
   token: Secret;
   expiresAt: number;
+  /** How long the token was valid for when it was fetched. */
+  lifetimeMs: number;
   scopes: ReadonlySet<string> | undefined;
 }
 
@@ -65,7 +67,9 @@ export class ClientCredentialsTokens implements TokenSource {
   }
 
   private async current(signal: AbortSignal): Promise<Cached> {
-    const skew = this.opts.skewMs ?? 300_000;
+    // renew `skewMs` early, but never earlier than half-way: a short-lived token (a few
+    // minutes) would otherwise be fetched again before almost every call
+    const skew = Math.min(this.opts.skewMs ?? 300_000, (this.cached?.lifetimeMs ?? 0) / 2);
     if (this.cached && this.clock.now() < this.cached.expiresAt - skew) return this.cached;
     if (!this.pending) {
       this.pending = this.fetchToken(signal).finally(() => {
@@ -115,7 +119,7 @@ export class ClientCredentialsTokens implements TokenSource {
     const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : 86400;
     const scope = typeof body.scope === 'string' ? body.scope : undefined;
     const scopes = scope === undefined ? scopesOfJwt(token) : parseScopes(scope);
-    return { token: new Secret(token), expiresAt: this.clock.now() + expiresIn * 1000, scopes };
+    return { token: new Secret(token), expiresAt: this.clock.now() + expiresIn * 1000, lifetimeMs: expiresIn * 1000, scopes };
   }
 }
 
