@@ -37,7 +37,7 @@ function scrubSalt(snapshotId: string, env: NodeJS.ProcessEnv): string {
 export function renderCloneReport(r: CloneReport): string[] {
   const lines = [`clone mappings: ${r.rewrites.length} value(s) rewritten, ${r.injected.length} secret(s) injected, ${r.excluded.length} object(s) excluded`];
   for (const w of r.rewrites.slice(0, 30)) lines.push(`  rewrite ${w.path}: ${w.from} → ${w.to} (${w.rule})`);
-  if (r.rewrites.length > 30) lines.push(`  … and ${r.rewrites.length - 30} more rewrite(s) (--json shows the plan; the report is in the notes)`);
+  if (r.rewrites.length > 30) lines.push(`  … and ${r.rewrites.length - 30} more rewrite(s) (all of them: --json, member clone.rewrites)`);
   if (r.injected.length > 0) lines.push(`  secrets injected: ${r.injected.join(', ')}`);
   if (r.omitted.length > 0) lines.push(`  secrets omitted: ${r.omitted.join(', ')}`);
   for (const e of r.excluded) lines.push(`  excluded ${e.type}${e.name ? ` ${e.name}` : ''}`);
@@ -93,6 +93,7 @@ export function registerClone(program: Command, ctx: CommandContext): void {
       transforms,
       toOtherTenant: true,
       notes: () => (report ? renderCloneReport(report) : []),
+      json: () => (report ? { clone: report } : {}),
     });
   });
 }

@@ -101,6 +101,8 @@ export interface RestoreCommandExtras {
   toOtherTenant?: boolean;
   /** Lines printed before the plan or outcome (a clone's rewrites and injected secrets). */
   notes?: () => string[];
+  /** Extra members of the --json document (a clone's report: rewrites, injected secret names). */
+  json?: () => Record<string, unknown>;
 }
 
 /** The shared body of plan, restore and clone. */
@@ -155,13 +157,14 @@ export async function runRestoreCommand(ref: string, flags: RestoreFlags, ctx: C
     if (flags.out) await writeFile(flags.out, renderPlanJson(result.plan));
     const notes = extras.notes?.() ?? [];
     const prefix = notes.length > 0 ? `${notes.join('\n')}\n\n` : '';
+    const extra = extras.json?.() ?? {};
     if (!result.applied) {
-      writeResult(flags, result.plan, () => prefix + renderPlanText(result.plan) + (flags.out ? `\nplan saved to ${flags.out}` : ''));
+      writeResult(flags, { ...result.plan, ...extra }, () => prefix + renderPlanText(result.plan) + (flags.out ? `\nplan saved to ${flags.out}` : ''));
       return result;
     }
     const report = result.report;
     if (report) process.exitCode = exitCodeForOutcome(report.outcome);
-    writeResult(flags, { restoreId: result.restoreId, recordKey: result.recordKey, resumed: result.resumed, summary: result.plan.summary, ...report }, () => prefix + renderOutcome(result));
+    writeResult(flags, { restoreId: result.restoreId, recordKey: result.recordKey, resumed: result.resumed, summary: result.plan.summary, ...report, ...extra }, () => prefix + renderOutcome(result));
     return result;
   } finally {
     progress.stop();
