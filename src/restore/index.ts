@@ -17,7 +17,6 @@
  * the restore; any other failure is recorded as `failed` and rethrown.
  */
 import os from 'node:os';
-import { parse as parseYaml } from 'yaml';
 import type { Clock } from '../core/abort.js';
 import { CancelledError, SafetyError, describeError, A0vaultError } from '../core/errors.js';
 import { silentProgress, type ProgressReporter } from '../core/progress.js';
@@ -30,14 +29,13 @@ import type { StorageBackend } from '../storage/backend.js';
 import type { TenantReader } from '../snapshot/types.js';
 import { applyPlan, type ApplyResult, type ConfigDeployer, type ImportTuning } from './apply.js';
 import { compareWithTarget } from './compare.js';
-import { inlineFiles } from './config-diff.js';
 import { retargetAudience, retargetAudienceText } from './tenant-audience.js';
 import { RestoreJournal, listRestores, type JournalStart } from './journal.js';
 import type { PackerOptions } from './import-packer.js';
 import { checkPlanStillApplies, checkTargetTenant } from './plan.js';
 import { planSha256, writeRestoreRecord, type RestoreRecord } from './record.js';
 import { RestoreReport, type RestoreReportData } from './report.js';
-import type { LoadedSnapshot } from './snapshot-state.js';
+import { configDocOf, type LoadedSnapshot } from './snapshot-state.js';
 import type { Plan, PlanSelection, UsersMode } from './types.js';
 
 export type { ConfigDeployer } from './apply.js';
@@ -121,8 +119,7 @@ function transformed(snapshot: LoadedSnapshot, t: PreparedTransforms | undefined
   let config = snapshot.config;
   if (t.files) {
     files = t.files;
-    const others = new Map([...files].filter(([k]) => k !== 'tenant.yaml'));
-    config = inlineFiles((parseYaml(files.get('tenant.yaml') ?? '') ?? {}) as Record<string, unknown>, others);
+    config = configDocOf(files);
   }
   const users = mapped(() => snapshot.users(), t.user);
   const roleMembers = mapped(() => snapshot.roleMembers(), t.membership);

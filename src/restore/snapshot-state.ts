@@ -38,24 +38,27 @@ export interface LoadSnapshotOptions {
   identities?: AgeIdentities;
 }
 
+/** The configuration document of a set of config files: tenant.yaml parsed, the other files inlined. */
+export function configDocOf(files: ReadonlyMap<string, string>): Record<string, unknown> {
+  const main = configRelativePath(ENTRY.tenantConfig) ?? 'tenant.yaml';
+  const others = new Map([...files].filter(([k]) => k !== main));
+  return inlineFiles((parseYaml(files.get(main) ?? '') ?? {}) as Record<string, unknown>, others);
+}
+
 export async function loadSnapshot(storage: StorageBackend, manifestKey: string, signal: AbortSignal, options: LoadSnapshotOptions = {}): Promise<LoadedSnapshot> {
   const manifest = await readManifest(storage, manifestKey, { signal });
   const encrypted = manifest.encryption !== undefined;
   if (encrypted && !options.identities) throw identityRequiredError(`snapshot ${manifest.snapshotId}`);
   const reader = await ArchiveReader.open({ storage, key: manifest.archive.key, signal, size: manifest.archive.size, encrypted, identities: options.identities });
-  const files = new Map<string, string>();
   const configFiles = new Map<string, string>();
-  let yamlText = '';
   for (const entry of reader.list()) {
     if (!entry.path.startsWith(CONFIG_DIR)) continue;
     const rel = configRelativePath(entry.path);
     if (rel === undefined) continue;
     const text = (await reader.readContent(entry.path, { maxBytes: MAX_CONFIG_FILE_BYTES, signal })).toString('utf8');
     configFiles.set(rel, text);
-    if (entry.path === ENTRY.tenantConfig) yamlText = text;
-    else files.set(rel, text);
   }
-  const config = inlineFiles((parseYaml(yamlText) ?? {}) as Record<string, unknown>, files);
+  const config = configDocOf(configFiles);
   const idMap = JSON.parse((await reader.readContent(ENTRY.idMap, { maxBytes: MAX_CONFIG_FILE_BYTES, signal })).toString('utf8')) as IdMap;
   const records = (path: string) => ({
     async *[Symbol.asyncIterator]() {
